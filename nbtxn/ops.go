@@ -1,0 +1,347 @@
+package nbtxn
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/ovn-kubernetes/libovsdb/ovsdb"
+
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+)
+
+// operations turns the Txn's working state into the OVSDB operations of one
+// transaction: health-check inserts first (they may be referenced by the LB
+// rows that follow), then LB inserts, guarded LB updates, deletes, and last
+// the switch/router membership mutations.
+func (t *Txn) operations() ([]ovsdb.Operation, error) {
+	var ops []ovsdb.Operation
+	c := t.s.c
+
+	for _, uuid := range t.hcCreated {
+		hc := t.hcs[uuid]
+		if !t.hcReferenced(uuid) {
+			continue // created and dropped in the same Txn
+		}
+		o, err := c.Create(hc)
+		if err != nil {
+			return nil, fmt.Errorf("insert Load_Balancer_Health_Check: %w", err)
+		}
+		ops = append(ops, o...)
+	}
+	for _, uuid := range t.lbCreated {
+		if t.lbDeleted[uuid] {
+			continue
+		}
+		o, err := c.Create(t.lbs[uuid])
+		if err != nil {
+			return nil, fmt.Errorf("insert Load_Balancer %q: %w", t.lbs[uuid].Name, err)
+		}
+		ops = append(ops, o...)
+	}
+
+	for _, uuid := range sortedKeys(t.lbOrig) {
+		orig, cur := t.lbOrig[uuid], t.lbs[uuid]
+		if t.lbDeleted[uuid] {
+			o, err := c.Where(orig).Delete()
+			if err != nil {
+				return nil, fmt.Errorf("delete Load_Balancer %s: %w", uuid, err)
+			}
+			ops = append(ops, o...)
+			continue
+		}
+		o, err := t.lbUpdateOps(orig, cur)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, o...)
+	}
+
+	for _, uuid := range sortedKeys(t.hcOrig) {
+		orig, cur := t.hcOrig[uuid], t.hcs[uuid]
+		var fields []any
+		if orig.Vip != cur.Vip {
+			fields = append(fields, &cur.Vip)
+		}
+		if !maps.Equal(orig.Options, cur.Options) {
+			fields = append(fields, &cur.Options)
+		}
+		if !maps.Equal(orig.ExternalIDs, cur.ExternalIDs) {
+			fields = append(fields, &cur.ExternalIDs)
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		o, err := c.Where(cur).Update(cur, fields...)
+		if err != nil {
+			return nil, fmt.Errorf("update Load_Balancer_Health_Check %s: %w", uuid, err)
+		}
+		ops = append(ops, o...)
+	}
+
+	for _, uuid := range sortedKeys(t.natOrig) {
+		orig, cur := t.natOrig[uuid], t.nats[uuid]
+		var fields []any
+		if !ptrEqual(orig.ExternalMAC, cur.ExternalMAC) {
+			fields = append(fields, &cur.ExternalMAC)
+		}
+		if !ptrEqual(orig.LogicalPort, cur.LogicalPort) {
+			fields = append(fields, &cur.LogicalPort)
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		o, err := c.Where(cur).Update(cur, fields...)
+		if err != nil {
+			return nil, fmt.Errorf("update NAT %s: %w", uuid, err)
+		}
+		ops = append(ops, o...)
+	}
+
+	for _, table := range []string{nb.LogicalSwitchTable, nb.LogicalRouterTable} {
+		ops = append(ops, t.membershipOps(table)...)
+	}
+	return ops, nil
+}
+
+// lbUpdateOps returns a wait guarding external_ids and every rewritten column
+// on its read value, followed by one update of the changed columns.
+// health_check is mutated instead of rewritten: health checks are created
+// with named UUIDs, and a mutation needs no guard.
+func (t *Txn) lbUpdateOps(orig, cur *nb.LoadBalancer) ([]ovsdb.Operation, error) {
+	c := t.s.c
+	var fields, guard []any
+	if !maps.Equal(orig.ExternalIDs, cur.ExternalIDs) {
+		fields = append(fields, &cur.ExternalIDs)
+	}
+	if !maps.Equal(orig.Vips, cur.Vips) {
+		fields = append(fields, &cur.Vips)
+		guard = append(guard, &orig.Vips)
+	}
+	if !maps.Equal(orig.IPPortMappings, cur.IPPortMappings) {
+		fields = append(fields, &cur.IPPortMappings)
+		guard = append(guard, &orig.IPPortMappings)
+	}
+	if !maps.Equal(orig.Options, cur.Options) {
+		fields = append(fields, &cur.Options)
+		guard = append(guard, &orig.Options)
+	}
+	if !ptrEqual(orig.Protocol, cur.Protocol) {
+		fields = append(fields, &cur.Protocol)
+		guard = append(guard, &orig.Protocol)
+	}
+	if !sameSet(orig.SelectionFields, cur.SelectionFields) {
+		fields = append(fields, &cur.SelectionFields)
+		guard = append(guard, &orig.SelectionFields)
+	}
+	if orig.Name != cur.Name {
+		fields = append(fields, &cur.Name)
+		guard = append(guard, &orig.Name)
+	}
+	added, removed := setDiff(orig.HealthCheck, cur.HealthCheck)
+	if len(fields) == 0 && len(added) == 0 && len(removed) == 0 {
+		return nil, nil
+	}
+
+	var ops []ovsdb.Operation
+	zero := 0
+	w, err := c.Where(orig).Wait(ovsdb.WaitConditionEqual, &zero, orig, append([]any{&orig.ExternalIDs}, guard...)...)
+	if err != nil {
+		return nil, fmt.Errorf("guard Load_Balancer %s: %w", orig.UUID, err)
+	}
+	ops = append(ops, w...)
+	if len(fields) > 0 {
+		u, err := c.Where(cur).Update(cur, fields...)
+		if err != nil {
+			return nil, fmt.Errorf("update Load_Balancer %s: %w", orig.UUID, err)
+		}
+		ops = append(ops, u...)
+	}
+	where := []ovsdb.Condition{uuidCondition(orig.UUID)}
+	if len(removed) > 0 {
+		ops = append(ops, mutateSet(nb.LoadBalancerTable, where, "health_check", ovsdb.MutateOperationDelete, removed))
+	}
+	if len(added) > 0 {
+		ops = append(ops, mutateSet(nb.LoadBalancerTable, where, "health_check", ovsdb.MutateOperationInsert, added))
+	}
+	return ops, nil
+}
+
+// membershipOps mutates load_balancer sets. A mutation of a switch or router
+// that vanished meanwhile matches no row and is a no-op, which is the
+// reference's "skip missing switches" retry in one step.
+func (t *Txn) membershipOps(table string) []ovsdb.Operation {
+	var ops []ovsdb.Operation
+	byOwner := t.members[table]
+	for _, owner := range sortedKeys(byOwner) {
+		var ins, del []string
+		for _, lb := range sortedKeys(byOwner[owner]) {
+			if t.lbDeleted[lb] {
+				continue
+			}
+			if byOwner[owner][lb] {
+				ins = append(ins, lb)
+			} else {
+				del = append(del, lb)
+			}
+		}
+		current := t.cachedRow(table, owner)
+		var have []string
+		switch row := current.(type) {
+		case *nb.LogicalSwitch:
+			have = row.LoadBalancer
+		case *nb.LogicalRouter:
+			have = row.LoadBalancer
+		default:
+			continue // gone
+		}
+		ins = slices.DeleteFunc(ins, func(lb string) bool { return contains(have, lb) })
+		del = slices.DeleteFunc(del, func(lb string) bool { return !contains(have, lb) })
+		where := []ovsdb.Condition{uuidCondition(owner)}
+		if len(del) > 0 {
+			ops = append(ops, mutateSet(table, where, "load_balancer", ovsdb.MutateOperationDelete, del))
+		}
+		if len(ins) > 0 {
+			ops = append(ops, mutateSet(table, where, "load_balancer", ovsdb.MutateOperationInsert, ins))
+		}
+	}
+	return ops
+}
+
+func (t *Txn) hcReferenced(uuid string) bool {
+	for lbUUID, lb := range t.lbs {
+		if !t.lbDeleted[lbUUID] && contains(lb.HealthCheck, uuid) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitCacheCaughtUp waits until the cache shows the rows this Txn wrote, so
+// the next Txn of this process diffs against them. The server sends the
+// monitor update around the transaction reply, not necessarily before it.
+func (t *Txn) waitCacheCaughtUp(ctx context.Context) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if t.cacheCaughtUp() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			t.s.log.Warn("nb cache did not show our own transaction within 5s; continuing")
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+func (t *Txn) cacheCaughtUp() bool {
+	for uuid, cur := range t.lbs {
+		if _, existed := t.lbOrig[uuid]; !existed {
+			continue // created: its real UUID is unknown here
+		}
+		row, _ := t.cachedRow(nb.LoadBalancerTable, uuid).(*nb.LoadBalancer)
+		if t.lbDeleted[uuid] {
+			if row != nil {
+				return false
+			}
+			continue
+		}
+		if row == nil || !maps.Equal(row.ExternalIDs, cur.ExternalIDs) || !maps.Equal(row.Vips, cur.Vips) ||
+			!maps.Equal(row.IPPortMappings, cur.IPPortMappings) {
+			return false
+		}
+	}
+	for _, table := range []string{nb.LogicalSwitchTable, nb.LogicalRouterTable} {
+		for owner, lbs := range t.members[table] {
+			var have []string
+			switch row := t.cachedRow(table, owner).(type) {
+			case *nb.LogicalSwitch:
+				have = row.LoadBalancer
+			case *nb.LogicalRouter:
+				have = row.LoadBalancer
+			default:
+				continue
+			}
+			for lb, insert := range lbs {
+				if ovsdb.IsNamedUUID(lb) || t.lbDeleted[lb] {
+					continue
+				}
+				if contains(have, lb) != insert {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func uuidCondition(uuid string) ovsdb.Condition {
+	return ovsdb.NewCondition("_uuid", ovsdb.ConditionEqual, ovsdb.UUID{GoUUID: uuid})
+}
+
+func mutateSet(table string, where []ovsdb.Condition, column string, mutator ovsdb.Mutator, uuids []string) ovsdb.Operation {
+	set := make([]any, 0, len(uuids))
+	for _, u := range uuids {
+		set = append(set, ovsdb.UUID{GoUUID: u})
+	}
+	return ovsdb.Operation{
+		Op:        ovsdb.OperationMutate,
+		Table:     table,
+		Where:     where,
+		Mutations: []ovsdb.Mutation{*ovsdb.NewMutation(column, mutator, ovsdb.OvsSet{GoSet: set})},
+	}
+}
+
+func setDiff(before, after []string) (added, removed []string) {
+	for _, v := range after {
+		if !contains(before, v) {
+			added = append(added, v)
+		}
+	}
+	for _, v := range before {
+		if !contains(after, v) {
+			removed = append(removed, v)
+		}
+	}
+	return added, removed
+}
+
+func sameSet[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := make(map[T]int, len(a))
+	for _, v := range a {
+		seen[v]++
+	}
+	for _, v := range b {
+		if seen[v] == 0 {
+			return false
+		}
+		seen[v]--
+	}
+	return true
+}
+
+func ptrEqual[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
