@@ -42,6 +42,11 @@ type Txn struct {
 	lsByName map[string]string
 	lrByName map[string]string
 
+	// Read-only rows are cloned from the cache once per Txn: handlers look
+	// the same switch up for every LB of a burst.
+	lsRows map[string]*nb.LogicalSwitch
+	lrRows map[string]*nb.LogicalRouter
+
 	afterCommit []func(context.Context) error
 }
 
@@ -54,6 +59,8 @@ func newTxn(s *Store) *Txn {
 		hcs:       map[string]*nb.LoadBalancerHealthCheck{},
 		hcOrig:    map[string]*nb.LoadBalancerHealthCheck{},
 		nats:      map[string]*nb.NAT{},
+		lsRows:    map[string]*nb.LogicalSwitch{},
+		lrRows:    map[string]*nb.LogicalRouter{},
 		natOrig:   map[string]*nb.NAT{},
 		members: map[string]map[string]map[string]bool{
 			nb.LogicalSwitchTable: {},
@@ -311,12 +318,17 @@ func (t *Txn) NATs() []*nb.NAT {
 // Switch returns a read-only copy of a Logical_Switch with its load_balancer
 // set reflecting this Txn's pending changes, or nil.
 func (t *Txn) Switch(uuid string) *nb.LogicalSwitch {
-	ls, ok := t.cachedRow(nb.LogicalSwitchTable, uuid).(*nb.LogicalSwitch)
-	if !ok || ls == nil {
+	base, ok := t.lsRows[uuid]
+	if !ok {
+		base, _ = t.cachedRow(nb.LogicalSwitchTable, uuid).(*nb.LogicalSwitch)
+		t.lsRows[uuid] = base
+	}
+	if base == nil {
 		return nil
 	}
-	ls.LoadBalancer = t.applyMembership(nb.LogicalSwitchTable, uuid, ls.LoadBalancer)
-	return ls
+	ls := *base
+	ls.LoadBalancer = t.applyMembership(nb.LogicalSwitchTable, uuid, base.LoadBalancer)
+	return &ls
 }
 
 // SwitchByName returns the Logical_Switch named name (`neutron-<net_id>`), or nil.
@@ -337,12 +349,17 @@ func (t *Txn) SwitchByName(name string) *nb.LogicalSwitch {
 // Router returns a read-only copy of a Logical_Router with pending
 // load_balancer changes applied, or nil.
 func (t *Txn) Router(uuid string) *nb.LogicalRouter {
-	lr, ok := t.cachedRow(nb.LogicalRouterTable, uuid).(*nb.LogicalRouter)
-	if !ok || lr == nil {
+	base, ok := t.lrRows[uuid]
+	if !ok {
+		base, _ = t.cachedRow(nb.LogicalRouterTable, uuid).(*nb.LogicalRouter)
+		t.lrRows[uuid] = base
+	}
+	if base == nil {
 		return nil
 	}
-	lr.LoadBalancer = t.applyMembership(nb.LogicalRouterTable, uuid, lr.LoadBalancer)
-	return lr
+	lr := *base
+	lr.LoadBalancer = t.applyMembership(nb.LogicalRouterTable, uuid, base.LoadBalancer)
+	return &lr
 }
 
 // RouterByName returns the Logical_Router named name (`neutron-<router_id>`), or nil.
@@ -467,6 +484,9 @@ func (t *Txn) setMember(table, owner, lb string, insert bool) {
 // applyMembership returns the owner's load_balancer set with pending changes
 // applied, sorted.
 func (t *Txn) applyMembership(table, owner string, current []string) []string {
+	if len(t.members[table][owner]) == 0 && len(t.lbDeleted) == 0 {
+		return current // read-only, shared with the Txn's base copy
+	}
 	set := map[string]bool{}
 	for _, uuid := range current {
 		if !t.lbDeleted[uuid] {
