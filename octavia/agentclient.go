@@ -202,10 +202,7 @@ func NewStatusClient(cfg ClientConfig, retry RetryPolicy, log *logrus.Entry) *St
 // when the attempts are used up, or ctx's error (joined with the last
 // attempt's) when ctx ends first.
 func (c *StatusClient) Send(ctx context.Context, s Status) error {
-	payload, err := s.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("encode status message: %w", err)
-	}
+	payload := s.Encode()
 	var last error
 	attempt := 0
 	op := func() error {
@@ -217,7 +214,7 @@ func (c *StatusClient) Send(ctx context.Context, s Status) error {
 		c.log.WithFields(logrus.Fields{"attempt": attempt, "retry_in": wait, "status": string(payload)}).
 			WithError(err).Warn("status update failed, retrying")
 	}
-	err = backoff.RetryNotify(op, c.retry.backOff(ctx), notify)
+	err := backoff.RetryNotify(op, c.retry.backOff(ctx), notify)
 	if err == nil {
 		if attempt > 1 {
 			c.log.WithField("attempts", attempt).Info("status update delivered after retries")
@@ -232,11 +229,7 @@ func (c *StatusClient) Send(ctx context.Context, s Status) error {
 
 // SendOnce makes a single attempt, without retry.
 func (c *StatusClient) SendOnce(ctx context.Context, s Status) error {
-	payload, err := s.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("encode status message: %w", err)
-	}
-	return c.sendPayload(ctx, payload)
+	return c.sendPayload(ctx, s.Encode())
 }
 
 func (c *StatusClient) sendPayload(ctx context.Context, payload []byte) error {

@@ -203,12 +203,12 @@ func (s Status) StripDisabledSuffix() Status {
 	return out
 }
 
-// MarshalJSON renders the wire message in Python json.dumps style (", " and
+// Encode renders the wire message in Python json.dumps style (", " and
 // ": " separators, non-ASCII escaped), lists in Kinds() order, entries as
 // {"id", "provisioning_status", "operating_status"}, with ":D" stripped.
 // Octavia applies the lists in its own fixed order, so the key order is ours
 // to choose; a fixed one makes messages comparable byte for byte.
-func (s Status) MarshalJSON() ([]byte, error) {
+func (s Status) Encode() []byte {
 	s = s.StripDisabledSuffix()
 	var b bytes.Buffer
 	b.WriteByte('{')
@@ -243,7 +243,14 @@ func (s Status) MarshalJSON() ([]byte, error) {
 		b.WriteByte(']')
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return b.Bytes()
+}
+
+// MarshalJSON returns Encode's bytes. Note that encoding/json compacts the
+// output of MarshalJSON methods (the separators lose their spaces); the
+// wire format is Encode's.
+func (s Status) MarshalJSON() ([]byte, error) {
+	return s.Encode(), nil
 }
 
 // UnmarshalJSON decodes a status message. Unknown keys are ignored; a list
@@ -282,8 +289,7 @@ func (s *Status) UnmarshalJSON(data []byte) error {
 
 // String renders the wire message, for logs.
 func (s Status) String() string {
-	b, _ := s.MarshalJSON()
-	return string(b)
+	return string(s.Encode())
 }
 
 // writePyString writes s as a JSON string the way Python's json.dumps does
