@@ -164,6 +164,11 @@ func newKeystone(ctx context.Context, ao gophercloud.AuthOptions, eo gophercloud
 	// nothing to re-authenticate with. clouds.Parse never sets it (conventions
 	// part 1 item 9), so set it for every credential that can log in again.
 	ao.AllowReauth = ao.TokenID == ""
+	if o.endpointOverride != "" {
+		if _, _, err := normalizeEndpoint(o.endpointOverride); err != nil {
+			return nil, fmt.Errorf("endpoint override: %w", err)
+		}
+	}
 	var pc *gophercloud.ProviderClient
 	var err error
 	if tlsConfig != nil {
@@ -175,17 +180,16 @@ func newKeystone(ctx context.Context, ao gophercloud.AuthOptions, eo gophercloud
 		return nil, fmt.Errorf("authenticate against Keystone %s: %w", ao.IdentityEndpoint, err)
 	}
 	pc.UserAgent.Prepend(userAgent)
-	sc, err := openstack.NewNetworkV2(pc, eo)
-	if err != nil && o.endpointOverride == "" {
-		return nil, fmt.Errorf("find the network endpoint in the Keystone catalog: %w", err)
-	}
 	if o.endpointOverride != "" {
-		sc.ProviderClient = pc
-		sc.Type = "network"
-		sc.Endpoint, sc.ResourceBase, err = normalizeEndpoint(o.endpointOverride)
-		if err != nil {
-			return nil, fmt.Errorf("endpoint override: %w", err)
-		}
+		// No catalog lookup: it would also run version discovery against a
+		// catalog endpoint the operator chose not to use.
+		ep, base, _ := normalizeEndpoint(o.endpointOverride) // validated above
+		sc := &gophercloud.ServiceClient{ProviderClient: pc, Endpoint: ep, ResourceBase: base, Type: "network"}
+		return NewFromServiceClient(sc, opts...), nil
+	}
+	sc, err := openstack.NewNetworkV2(pc, eo)
+	if err != nil {
+		return nil, fmt.Errorf("find the network endpoint in the Keystone catalog: %w", err)
 	}
 	return NewFromServiceClient(sc, opts...), nil
 }

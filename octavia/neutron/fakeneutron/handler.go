@@ -158,6 +158,14 @@ func (s *Server) handle(r *http.Request, body []byte, readErr error) (int, any) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
+	// Version discovery (gophercloud runs it when it takes the endpoint from a
+	// Keystone catalog). Neutron answers it without authentication.
+	if r.Method == http.MethodGet && r.URL.Path == "/" {
+		return http.StatusOK, map[string]any{"versions": []any{map[string]any{
+			"id": "v2.0", "status": "CURRENT",
+			"links": []any{map[string]string{"href": "http://" + r.Host + "/v2.0/", "rel": "self"}},
+		}}}
+	}
 	if r.Header.Get("X-Auth-Token") != s.token {
 		// keystonemiddleware's answer.
 		return http.StatusUnauthorized, map[string]any{"error": map[string]any{
@@ -176,11 +184,19 @@ func (s *Server) handle(r *http.Request, body []byte, readErr error) (int, any) 
 		}
 	}
 
-	rest, ok := strings.CutPrefix(r.URL.Path, "/v2.0/")
+	// Split the escaped path so that an id holding an escaped "/" stays one segment.
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v2.0/")
 	if !ok {
 		return notFoundResource()
 	}
 	parts := strings.Split(rest, "/")
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return notFoundResource()
+		}
+		parts[i] = u
+	}
 	resource, id := parts[0], ""
 	switch len(parts) {
 	case 1:
