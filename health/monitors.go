@@ -1,0 +1,507 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+	"github.com/ovn-octavia/ovn-octavia/nbtxn"
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
+)
+
+// Getter reads Octavia objects from the driver agent's get socket
+// (*octavia.GetClient). (nil, nil) means Octavia does not know the object.
+type Getter interface {
+	GetLoadBalancer(ctx context.Context, id string) (*octavia.LoadBalancer, error)
+	GetPool(ctx context.Context, id string) (*octavia.Pool, error)
+	GetListener(ctx context.Context, id string) (*octavia.Listener, error)
+}
+
+// StatusSender delivers a status dict to the driver agent's status socket
+// (*octavia.StatusClient, which retries).
+type StatusSender interface {
+	Send(ctx context.Context, s octavia.Status) error
+}
+
+// Config holds the collaborators of Monitors.
+type Config struct {
+	Store   *nbtxn.Store
+	Neutron neutron.Client
+	Get     Getter
+	Status  StatusSender
+	Log     *logrus.Entry
+}
+
+// Monitors implements the health monitor provider calls and the status
+// engine. It is safe for concurrent use (all NB writes go through the
+// Store, which serializes them).
+type Monitors struct {
+	store   *nbtxn.Store
+	neutron neutron.Client
+	get     Getter
+	status  StatusSender
+	log     *logrus.Entry
+}
+
+// New returns Monitors over cfg.
+func New(cfg Config) *Monitors {
+	log := cfg.Log
+	if log == nil {
+		log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	return &Monitors{
+		store:   cfg.Store,
+		neutron: cfg.Neutron,
+		get:     cfg.Get,
+		status:  cfg.Status,
+		log:     log.WithField("component", "health"),
+	}
+}
+
+// checkSchema is V11: the NB Load_Balancer table must have health_check.
+func (m *Monitors) checkSchema() error {
+	s := m.store.Client().Schema()
+	tbl, ok := s.Tables[nb.LoadBalancerTable]
+	if !ok {
+		return octavia.ErrHealthCheckUnsupported()
+	}
+	if _, ok := tbl.Columns["health_check"]; !ok {
+		return octavia.ErrHealthCheckUnsupported()
+	}
+	return nil
+}
+
+// hmOptions turns the HM timing fields into LBHC options (operations.md
+// §12): delay -> interval, timeout -> timeout, max_retries ->
+// success_count, max_retries_down -> failure_count. With required set
+// (create) delay, timeout and max_retries must be supplied; max_retries_down
+// defaults to 3, Octavia's API default. Supplied values must be positive: a
+// zero or negative interval would make OVN probe continuously or never.
+// Fields of the wrong JSON type never get here: octavia.Unmarshal rejects
+// them with a *octavia.FieldError.
+func hmOptions(hm *octavia.HealthMonitor, required bool) (map[string]string, error) {
+	opts := map[string]string{}
+	fields := []struct {
+		name, opt string
+		v         octavia.Opt[int]
+		def       int
+	}{
+		{"delay", OptInterval, hm.Delay, 0},
+		{"timeout", OptTimeout, hm.Timeout, 0},
+		{"max_retries", OptSuccessCount, hm.MaxRetries, 0},
+		{"max_retries_down", OptFailureCount, hm.MaxRetriesDown, 3},
+	}
+	for _, f := range fields {
+		v, ok := f.v.Get()
+		if !ok {
+			if f.v.Set && !required {
+				continue // null on update: not supplied
+			}
+			if !required {
+				continue
+			}
+			if f.def == 0 {
+				return nil, octavia.NewDriverError(fmt.Sprintf("invalid health monitor: %s is required", f.name))
+			}
+			v = f.def
+		}
+		if v <= 0 {
+			return nil, octavia.NewDriverError(fmt.Sprintf(
+				"invalid health monitor: %s must be a positive integer, got %d", f.name, v))
+		}
+		opts[f.opt] = strconv.Itoa(v)
+	}
+	return opts, nil
+}
+
+// findRowByPool returns the working copy of the first row holding the pool
+// (enabled key first, then the disabled one; foreign rows skipped) and the
+// key form found (NB §3.2).
+func findRowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
+	var enabledUUID, disabledUUID string
+	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
+		if isForeign(lb) {
+			return true
+		}
+		if _, ok := lb.ExternalIDs[poolPrefix+poolID]; ok {
+			enabledUUID = lb.UUID
+			return false
+		}
+		if _, ok := lb.ExternalIDs[poolPrefix+poolID+disabledSuffix]; ok && disabledUUID == "" {
+			disabledUUID = lb.UUID
+		}
+		return true
+	})
+	uuid, key := enabledUUID, poolPrefix+poolID
+	if uuid == "" {
+		uuid, key = disabledUUID, poolPrefix+poolID+disabledSuffix
+	}
+	if uuid == "" {
+		return nil, ""
+	}
+	if lb := t.LB(uuid); lb != nil {
+		return lb, key
+	}
+	return nil, ""
+}
+
+// findRowByHM returns the row of an HM: the first row whose raw
+// octavia:healthmonitors contains the id, else the row holding the pool
+// (NB §3.2), and the HM's LBHCs on it.
+func findRowByHM(t *nbtxn.Txn, hmID, poolID string) (*nb.LoadBalancer, []*nb.LoadBalancerHealthCheck) {
+	var uuid string
+	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
+		if !isForeign(lb) && strings.Contains(lb.ExternalIDs[keyHealthMonitors], hmID) {
+			uuid = lb.UUID
+			return false
+		}
+		return true
+	})
+	var lb *nb.LoadBalancer
+	if uuid != "" {
+		lb = t.LB(uuid)
+	}
+	if lb == nil && poolID != "" {
+		lb, _ = findRowByPool(t, poolID)
+	}
+	if lb == nil {
+		return nil, nil
+	}
+	return lb, healthChecksOf(t, lb, hmID)
+}
+
+// run is Store.Run that also tells whether the NB transaction committed:
+// errors after a commit come from AfterCommit work (HM port cleanup) and
+// do not undo the NB change.
+func (m *Monitors) run(ctx context.Context, fn func(t *nbtxn.Txn) error) (committed bool, err error) {
+	err = m.store.Run(ctx, func(t *nbtxn.Txn) error {
+		committed = false
+		t.AfterCommit(func(context.Context) error { committed = true; return nil })
+		return fn(t)
+	})
+	return committed, err
+}
+
+// send delivers a status; failures are logged, not returned: the NB work
+// is done and the reference also only logs a status it could not deliver.
+func (m *Monitors) send(ctx context.Context, s octavia.Status) {
+	if m.status == nil || s.IsEmpty() {
+		return
+	}
+	if err := m.status.Send(ctx, s); err != nil {
+		m.log.WithError(err).WithField("status", s.String()).Error("cannot send status to Octavia")
+	}
+}
+
+func hmEntry(id, prov, oper string) octavia.StatusEntry {
+	return octavia.StatusEntry{ID: id, ProvisioningStatus: prov, OperatingStatus: oper}
+}
+
+// Create is health_monitor_create (operations.md §12.1). Validation errors
+// are returned as *octavia.ProviderError with nothing written; everything
+// else is reported through the status socket.
+func (m *Monitors) Create(ctx context.Context, hm *octavia.HealthMonitor) error {
+	if err := m.checkSchema(); err != nil {
+		return err
+	}
+	if err := octavia.ValidateHealthMonitorCreate(hm); err != nil {
+		return err
+	}
+	opts, err := hmOptions(hm, true)
+	if err != nil {
+		return err
+	}
+	hmID, poolID := hm.HealthMonitorID.V, hm.PoolID.V
+	oper := octavia.OperatingOnline
+	if !hm.AdminStateUp.Or(true) {
+		oper = octavia.OperatingOffline
+	}
+	log := m.log.WithFields(logrus.Fields{"hm_id": hmID, "pool_id": poolID})
+
+	var (
+		lbID     string
+		row      *nb.LoadBalancer // committed copy for the roll-up
+		members  []Member
+		listener []string
+		portErr  error
+	)
+	lk := newLookups()
+	committed, err := m.run(ctx, func(t *nbtxn.Txn) error {
+		lbID, row, members, listener, portErr = "", nil, nil, nil, nil
+		lb, key := findRowByPool(t, poolID)
+		if lb == nil {
+			return nil
+		}
+		lbID = lb.Name
+		listener = listenersOfPool(lb.ExternalIDs, poolID)
+		members, _ = parseMembers(lb.ExternalIDs[key])
+
+		ms := memberStatuses(lb.ExternalIDs)
+		for _, mem := range members {
+			// A disabled member stays OFFLINE: writing ONLINE (as the
+			// reference does) would put it back into vips.
+			if statusOf(ms, mem.ID) != octavia.OperatingOffline {
+				ms.Set(mem.ID, octavia.OperatingOnline)
+			}
+		}
+		ensureHealthChecks(t, lb, hmID, poolID, opts)
+		ids := healthMonitorIDs(lb.ExternalIDs)
+		if !containsID(ids, hmID) {
+			ids = append(ids, hmID)
+		}
+		if err := setHealthMonitorIDs(lb, ids); err != nil {
+			return err
+		}
+
+		for _, mem := range members {
+			if statusOf(ms, mem.ID) == octavia.OperatingOffline {
+				continue // mapped when re-enabled
+			}
+			st, err := m.mapMember(ctx, t, lk, lb, mem)
+			if errors.Is(err, ErrHMPortUnavailable) {
+				// operations.md §12.1 step 4: the HM fails and this pool's
+				// mappings go; the LBHC rows stay, as in the reference.
+				portErr = err
+				m.UnmapPool(t, lb, poolID)
+				m.CleanupHMPort(t, mem.SubnetID)
+				break
+			}
+			if err != nil {
+				log.WithError(err).WithField("member_id", mem.ID).Warn("cannot map member")
+			}
+			ms.Set(mem.ID, st)
+		}
+		if err := setMemberStatuses(lb, ms); err != nil {
+			return err
+		}
+		row = &nb.LoadBalancer{UUID: lb.UUID, Name: lb.Name, ExternalIDs: maps.Clone(lb.ExternalIDs)}
+		return nil
+	})
+
+	if committed && err != nil {
+		log.WithError(err).Warn("health monitor create: cleaning up an unused port failed")
+		err = nil
+	}
+	switch {
+	case err == nil && lbID == "":
+		log.Warn("health monitor create: no load balancer holds the pool")
+		var s octavia.Status
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningError, octavia.OperatingNoMonitor))
+		m.send(ctx, s)
+	case err != nil || portErr != nil:
+		if err == nil {
+			err = portErr
+		}
+		log.WithError(err).Error("health monitor create failed")
+		m.send(ctx, createFailureStatus(hmID, poolID, listener, members, lbID))
+	default:
+		s, rerr := m.RollUp(ctx, row)
+		if rerr != nil {
+			log.WithError(rerr).Warn("health monitor create: roll-up failed; reporting the monitor only")
+			s = octavia.Status{}
+			s.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: row.Name, ProvisioningStatus: octavia.ProvisioningActive})
+			s.Add(octavia.KindPools, octavia.StatusEntry{ID: poolID, ProvisioningStatus: octavia.ProvisioningActive})
+		}
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningActive, oper))
+		m.send(ctx, s)
+	}
+	return nil
+}
+
+// createFailureStatus is the status of a failed HM create (operations.md
+// §12.1 step 3): pool, its listeners and members ACTIVE/ONLINE, LB ACTIVE,
+// HM ERROR/ERROR.
+func createFailureStatus(hmID, poolID string, listeners []string, members []Member, lb string) octavia.Status {
+	var s octavia.Status
+	s.Add(octavia.KindPools, hmEntry(poolID, octavia.ProvisioningActive, octavia.OperatingOnline))
+	s.Touch(octavia.KindListeners)
+	for _, l := range listeners {
+		s.Add(octavia.KindListeners, hmEntry(l, octavia.ProvisioningActive, octavia.OperatingOnline))
+	}
+	s.Touch(octavia.KindMembers)
+	for _, mem := range members {
+		s.Add(octavia.KindMembers, hmEntry(mem.ID, octavia.ProvisioningActive, octavia.OperatingOnline))
+	}
+	if lb != "" {
+		s.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: lb, ProvisioningStatus: octavia.ProvisioningActive})
+	}
+	s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningError, octavia.OperatingError))
+	return s
+}
+
+// listenersOfPool returns the ids of listeners (both key forms, key order)
+// whose value links pool_<poolID>.
+func listenersOfPool(ext map[string]string, poolID string) []string {
+	want := poolPrefix + poolID
+	var out []string
+	for _, k := range sortedKeys(ext) {
+		if !strings.HasPrefix(k, listenerPrefix) {
+			continue
+		}
+		for _, part := range strings.Split(ext[k], ":") {
+			if part == want {
+				out = append(out, strings.TrimPrefix(k, listenerPrefix))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func containsID(ids []any, id string) bool {
+	for _, v := range ids {
+		if s, ok := v.(string); ok && s == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Update is health_monitor_update (operations.md §12.2): the supplied
+// (non-zero) timing fields of new are merged into every LBHC of the HM, in
+// place (same LBHC rows).
+func (m *Monitors) Update(ctx context.Context, old, new *octavia.HealthMonitor) error {
+	if err := m.checkSchema(); err != nil {
+		return err
+	}
+	if err := octavia.ValidateHealthMonitorUpdate(old, new); err != nil {
+		return err
+	}
+	opts, err := hmOptions(new, false)
+	if err != nil {
+		return err
+	}
+	hmID := new.HealthMonitorID.V
+	if !new.HealthMonitorID.Valid() {
+		hmID = old.HealthMonitorID.V
+	}
+	poolID := old.PoolID.V
+	oper := octavia.OperatingOnline
+	if !new.AdminStateUp.Or(true) {
+		oper = octavia.OperatingOffline
+	}
+	log := m.log.WithFields(logrus.Fields{"hm_id": hmID, "pool_id": poolID})
+
+	var lbID string
+	err = m.store.Run(ctx, func(t *nbtxn.Txn) error {
+		lbID = ""
+		lb, hcs := findRowByHM(t, hmID, poolID)
+		if lb == nil || len(hcs) == 0 {
+			return nil
+		}
+		lbID = lb.Name
+		for _, hc := range hcs {
+			if hc.Options == nil {
+				hc.Options = map[string]string{}
+			}
+			maps.Copy(hc.Options, opts)
+		}
+		return nil
+	})
+	var s octavia.Status
+	switch {
+	case err != nil || lbID == "":
+		if err != nil {
+			log.WithError(err).Error("health monitor update failed")
+		} else {
+			log.Warn("health monitor update: no health check rows for the monitor")
+		}
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningError, octavia.OperatingError))
+	default:
+		s.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: lbID, ProvisioningStatus: octavia.ProvisioningActive})
+		s.Add(octavia.KindPools, octavia.StatusEntry{ID: poolID, ProvisioningStatus: octavia.ProvisioningActive})
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningActive, oper))
+	}
+	m.send(ctx, s)
+	return nil
+}
+
+// Delete is health_monitor_delete (operations.md §12.5), accepting both
+// pool key forms (the spec's recommendation).
+func (m *Monitors) Delete(ctx context.Context, hm *octavia.HealthMonitor) error {
+	if err := octavia.ValidateHealthMonitorDelete(hm); err != nil {
+		return err
+	}
+	hmID, poolID := hm.HealthMonitorID.V, hm.PoolID.V
+	log := m.log.WithFields(logrus.Fields{"hm_id": hmID, "pool_id": poolID})
+
+	var (
+		lbID      string
+		members   []Member
+		listeners []string
+	)
+	committed, err := m.run(ctx, func(t *nbtxn.Txn) error {
+		lbID, members, listeners = "", nil, nil
+		lb, hcs := findRowByHM(t, hmID, poolID)
+		if lb == nil || len(hcs) == 0 {
+			return nil
+		}
+		lbID = lb.Name
+		listeners = listenersOfPool(lb.ExternalIDs, poolID)
+		if key, ok := poolKeyOf(lb.ExternalIDs, poolID); ok {
+			members, _ = parseMembers(lb.ExternalIDs[key])
+		}
+		ms := memberStatuses(lb.ExternalIDs)
+		for _, mem := range members {
+			ms.Set(mem.ID, octavia.OperatingNoMonitor)
+		}
+		if err := setMemberStatuses(lb, ms); err != nil {
+			return err
+		}
+		m.UnmapPool(t, lb, poolID)
+		for _, hc := range hcs {
+			t.RemoveHealthCheck(lb, hc)
+		}
+		ids := healthMonitorIDs(lb.ExternalIDs)
+		kept := ids[:0]
+		for _, v := range ids {
+			if s, ok := v.(string); !ok || s != hmID {
+				kept = append(kept, v)
+			}
+		}
+		if err := setHealthMonitorIDs(lb, kept); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, mem := range members {
+			if !seen[mem.SubnetID] {
+				seen[mem.SubnetID] = true
+				m.CleanupHMPort(t, mem.SubnetID)
+			}
+		}
+		return nil
+	})
+	if committed && err != nil {
+		log.WithError(err).Warn("health monitor deleted; cleaning up its port failed")
+		err = nil
+	}
+	var s octavia.Status
+	switch {
+	case err != nil:
+		log.WithError(err).Error("health monitor delete failed")
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningError, octavia.OperatingError))
+	case lbID == "":
+		log.Warn("health monitor delete: no health check rows for the monitor")
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningDeleted, octavia.OperatingNoMonitor))
+	default:
+		s.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: lbID, ProvisioningStatus: octavia.ProvisioningActive})
+		s.Add(octavia.KindPools, octavia.StatusEntry{ID: poolID, ProvisioningStatus: octavia.ProvisioningActive})
+		s.Add(octavia.KindHealthMonitors, hmEntry(hmID, octavia.ProvisioningDeleted, octavia.OperatingNoMonitor))
+		for _, mem := range members {
+			s.Add(octavia.KindMembers, hmEntry(mem.ID, octavia.ProvisioningActive, octavia.OperatingNoMonitor))
+		}
+		s.Touch(octavia.KindListeners)
+		for _, l := range listeners {
+			s.Add(octavia.KindListeners, octavia.StatusEntry{ID: l, ProvisioningStatus: octavia.ProvisioningActive})
+		}
+	}
+	m.send(ctx, s)
+	return nil
+}

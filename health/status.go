@@ -1,0 +1,466 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+	"github.com/ovn-octavia/ovn-octavia/model/sb"
+	"github.com/ovn-octavia/ovn-octavia/nbtxn"
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/pyjson"
+)
+
+// ErrUnknownLoadBalancer reports a roll-up for an LB Octavia does not know
+// (the get socket answered {}). The reference crashes there and sends
+// nothing; we send nothing too.
+var ErrUnknownLoadBalancer = errors.New("load balancer unknown to Octavia")
+
+// adminStates are the admin states of one LB tree, read once per roll-up.
+type adminStates struct {
+	lbUp      bool
+	pools     map[string]bool
+	listeners map[string]bool
+}
+
+// adminStatesFor reads the LB from the get socket, then each pool and
+// listener of the row that is not in the LB's tree (events-and-status.md
+// §7). Ids of disabled keys keep their ":D" suffix; Octavia never knows
+// them, so they are down without asking.
+func (m *Monitors) adminStatesFor(ctx context.Context, lbID string, ext map[string]string) (*adminStates, error) {
+	if m.get == nil {
+		return nil, errors.New("no get-socket client configured")
+	}
+	l, err := m.get.GetLoadBalancer(ctx, lbID)
+	if err != nil {
+		return nil, fmt.Errorf("get load balancer %s: %w", lbID, err)
+	}
+	if l == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownLoadBalancer, lbID)
+	}
+	a := &adminStates{lbUp: l.AdminStateUp.Or(true), pools: map[string]bool{}, listeners: map[string]bool{}}
+	for _, p := range l.Pools.V {
+		if id, ok := p.PoolID.Get(); ok {
+			a.pools[id] = p.AdminStateUp.Or(true)
+		}
+	}
+	for _, li := range l.Listeners.V {
+		if id, ok := li.ListenerID.Get(); ok {
+			a.listeners[id] = li.AdminStateUp.Or(true)
+		}
+	}
+	if err := m.addFallbacks(ctx, a, ext); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// keyID returns the second '_'-separated field of a key ("pool_<id>:D" ->
+// "<id>:D"), as the reference extracts ids.
+func keyID(k string) string {
+	f := strings.Split(k, "_")
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
+}
+
+// RollUp computes the status of one NB row (events-and-status.md §7): every
+// member of neutron:member_status, every pool and listener of the row, and
+// the LB, all ACTIVE, with admin states from one get-socket LB read (plus
+// pool/listener reads for objects missing from the LB tree).
+func (m *Monitors) RollUp(ctx context.Context, lb *nb.LoadBalancer) (octavia.Status, error) {
+	a, err := m.adminStatesFor(ctx, lb.Name, lb.ExternalIDs)
+	if err != nil {
+		return octavia.Status{}, err
+	}
+	return rollUp(lb.Name, lb.ExternalIDs, a), nil
+}
+
+func rollUp(name string, ext map[string]string, a *adminStates) octavia.Status {
+	active := octavia.ProvisioningActive
+	ms := memberStatuses(ext)
+	var s octavia.Status
+	s.Touch(octavia.KindMembers)
+	for _, id := range ms.Keys() {
+		s.Add(octavia.KindMembers, octavia.StatusEntry{ID: id, ProvisioningStatus: active, OperatingStatus: statusOf(ms, id)})
+	}
+
+	poolStatus := map[string]string{}
+	s.Touch(octavia.KindPools)
+	for _, k := range sortedKeys(ext) {
+		if !isPoolKey(k) {
+			continue
+		}
+		pid := keyID(k)
+		st := octavia.OperatingOnline
+		if !a.pools[pid] || ms.Len() == 0 {
+			st = octavia.OperatingOffline
+		} else {
+			n, errs := 0, 0
+			for _, e := range strings.Split(ext[k], ",") {
+				if e == "" {
+					continue
+				}
+				n++
+				mst := statusOf(ms, keyID(e))
+				if mst == "" {
+					mst = octavia.OperatingOnline
+				}
+				if mst == octavia.OperatingError {
+					errs++
+				}
+			}
+			switch {
+			case n > 0 && errs == n:
+				st = octavia.OperatingError
+			case errs > 0:
+				st = octavia.OperatingDegraded
+			}
+		}
+		poolStatus[pid] = st
+		s.Add(octavia.KindPools, octavia.StatusEntry{ID: pid, ProvisioningStatus: active, OperatingStatus: st})
+	}
+
+	lbStatus := octavia.OperatingOnline
+	anyErr, anyDeg := false, false
+	s.Touch(octavia.KindListeners)
+	for _, k := range sortedKeys(ext) {
+		if !strings.Contains(k, listenerPrefix) {
+			continue
+		}
+		lid := keyID(k)
+		st := octavia.OperatingOnline
+		if !a.listeners[lid] {
+			st = octavia.OperatingOffline
+		} else {
+			for _, part := range strings.Split(ext[k], ",") {
+				if !strings.Contains(part, poolPrefix) {
+					continue
+				}
+				_, pid, _ := strings.Cut(part, "_")
+				switch poolStatus[pid] {
+				case octavia.OperatingError:
+					st = octavia.OperatingError
+				case octavia.OperatingDegraded:
+					if st != octavia.OperatingError {
+						st = octavia.OperatingDegraded
+					}
+				}
+			}
+		}
+		anyErr = anyErr || st == octavia.OperatingError
+		anyDeg = anyDeg || st == octavia.OperatingDegraded
+		s.Add(octavia.KindListeners, octavia.StatusEntry{ID: lid, ProvisioningStatus: active, OperatingStatus: st})
+	}
+	switch {
+	case !a.lbUp:
+		lbStatus = octavia.OperatingOffline
+	case anyErr:
+		lbStatus = octavia.OperatingError
+	case anyDeg:
+		lbStatus = octavia.OperatingDegraded
+	}
+	s.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: name, ProvisioningStatus: active, OperatingStatus: lbStatus})
+	return s
+}
+
+// SMChange is one SB Service_Monitor event (E4): an update (Deleted false,
+// Monitor the new row) or a deletion (Monitor the last known row).
+type SMChange struct {
+	Monitor *sb.ServiceMonitor
+	Deleted bool
+}
+
+// MemberStatusFor maps a Service_Monitor event to the member status the
+// reference writes (events-and-status.md §6): deleted -> OFFLINE, status
+// offline -> ERROR, online/error/empty -> ONLINE.
+func MemberStatusFor(c SMChange) string {
+	if c.Deleted {
+		return octavia.OperatingOffline
+	}
+	if c.Monitor.Status != nil && *c.Monitor.Status == sb.ServiceMonitorStatusOffline {
+		return octavia.OperatingError
+	}
+	return octavia.OperatingOnline
+}
+
+// mappingOf returns the ip_port_mappings key and value a Service_Monitor
+// row corresponds to (NB §15).
+func mappingOf(sm *sb.ServiceMonitor) (key, value string) {
+	return bracket(sm.IP), sm.LogicalPort + ":" + bracket(sm.SrcIP)
+}
+
+func smProtocol(sm *sb.ServiceMonitor) string {
+	if sm.Protocol == nil || *sm.Protocol == "" {
+		return sb.ServiceMonitorProtocolTCP // ovn-northd's default
+	}
+	return *sm.Protocol
+}
+
+// ApplyServiceMonitors writes, inside t, the member statuses a batch of
+// Service_Monitor events imply (events-and-status.md §6): each event
+// matches the rows whose protocol equals the monitor's and whose
+// ip_port_mappings hold exactly the monitor's key and value; in each such
+// row every member entry (of any pool, both key forms) whose address and
+// port equal the monitor's exactly gets the new status in
+// neutron:member_status. Events are applied in order, so the last event of
+// a monitor wins. It returns the UUIDs of every matched row, sorted: the
+// rows to roll up once t has committed (RollUpRows). Events matching no row
+// are ignored, as in the reference.
+func (m *Monitors) ApplyServiceMonitors(ctx context.Context, t *nbtxn.Txn, changes []SMChange) ([]string, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	// One pass over the rows builds the match index; a burst of 500 events
+	// then costs 500 map lookups, not 500 table scans.
+	type target struct{ key, value, proto string }
+	index := map[target][]string{}
+	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
+		if len(lb.IPPortMappings) == 0 || isForeign(lb) {
+			return true
+		}
+		proto := ""
+		if lb.Protocol != nil {
+			proto = *lb.Protocol
+		}
+		for k, v := range lb.IPPortMappings {
+			tg := target{k, v, proto}
+			index[tg] = append(index[tg], lb.UUID)
+		}
+		return true
+	})
+
+	matched := map[string]bool{}
+	statuses := map[string]*rowStatuses{}
+	for _, c := range changes {
+		if c.Monitor == nil {
+			continue
+		}
+		k, v := mappingOf(c.Monitor)
+		uuids := index[target{k, v, smProtocol(c.Monitor)}]
+		if len(uuids) == 0 {
+			continue
+		}
+		st := MemberStatusFor(c)
+		port := strconv.Itoa(c.Monitor.Port)
+		for _, uuid := range uuids {
+			rs, ok := statuses[uuid]
+			if !ok {
+				lb := t.LB(uuid)
+				if lb == nil {
+					continue
+				}
+				rs = &rowStatuses{lb: lb, ms: memberStatuses(lb.ExternalIDs)}
+				statuses[uuid] = rs
+			}
+			ids := membersAt(rs.lb.ExternalIDs, c.Monitor.IP, port)
+			if len(ids) == 0 {
+				m.log.WithFields(logrus.Fields{"lb_id": rs.lb.Name, "ip": c.Monitor.IP, "port": port}).
+					Warn("service monitor matches no member of the load balancer")
+				continue
+			}
+			matched[uuid] = true
+			for _, id := range ids {
+				rs.ms.Set(id, st)
+			}
+		}
+	}
+	out := make([]string, 0, len(matched))
+	for uuid := range matched {
+		if err := setMemberStatuses(statuses[uuid].lb, statuses[uuid].ms); err != nil {
+			return nil, err
+		}
+		out = append(out, uuid)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+type rowStatuses struct {
+	lb *nb.LoadBalancer
+	ms *pyjson.Object
+}
+
+// membersAt returns the ids of every member entry (any pool, both key
+// forms) whose address and port equal ip and port exactly (the spec's
+// recommendation; the reference's substring test can pick 10.0.0.10:8080
+// for 10.0.0.1:80).
+func membersAt(ext map[string]string, ip, port string) []string {
+	var out []string
+	for _, k := range sortedKeys(ext) {
+		if !isPoolKey(k) {
+			continue
+		}
+		members, _ := parseMembers(ext[k])
+		for _, mem := range members {
+			if mem.Port == port && sameIP(mem.IP, ip) {
+				out = append(out, mem.ID)
+			}
+		}
+	}
+	return out
+}
+
+// RollUpRows rolls up the committed rows with these UUIDs and merges the
+// results by concatenating their lists (events-and-status.md §6 step 4).
+// The get socket is read once per LB even when the LB has several rows. A
+// row that vanished or whose LB Octavia does not know is skipped (logged);
+// the first other error is returned with the statuses gathered so far.
+func (m *Monitors) RollUpRows(ctx context.Context, uuids []string) (octavia.Status, error) {
+	var out octavia.Status
+	cache := m.store.Client().Cache()
+	if cache == nil {
+		return out, errors.New("nb client has no cache")
+	}
+	tbl := cache.Table(nb.LoadBalancerTable)
+	if tbl == nil {
+		return out, errors.New("nb cache does not hold Load_Balancer")
+	}
+	admin := map[string]*adminStates{}
+	for _, uuid := range uuids {
+		lb, ok := tbl.Row(uuid).(*nb.LoadBalancer)
+		if !ok || lb == nil {
+			continue
+		}
+		a, ok := admin[lb.Name]
+		if !ok {
+			var err error
+			// One read per LB; the pool/listener fallbacks of every row of
+			// the LB are folded in below.
+			a, err = m.adminStatesFor(ctx, lb.Name, lb.ExternalIDs)
+			if errors.Is(err, ErrUnknownLoadBalancer) {
+				m.log.WithField("lb_id", lb.Name).Warn("roll-up skipped: Octavia does not know the load balancer")
+				admin[lb.Name] = nil
+				continue
+			}
+			if err != nil {
+				return out, err
+			}
+			admin[lb.Name] = a
+		} else if a == nil {
+			continue
+		} else if err := m.addFallbacks(ctx, a, lb.ExternalIDs); err != nil {
+			return out, err
+		}
+		out.Merge(rollUp(lb.Name, lb.ExternalIDs, a))
+	}
+	return out, nil
+}
+
+// addFallbacks reads the pools and listeners of ext that a are missing.
+func (m *Monitors) addFallbacks(ctx context.Context, a *adminStates, ext map[string]string) error {
+	for _, k := range sortedKeys(ext) {
+		id := keyID(k)
+		isL := strings.Contains(k, listenerPrefix)
+		if !isL && !strings.Contains(k, poolPrefix) {
+			continue
+		}
+		known := a.pools
+		if isL {
+			known = a.listeners
+		}
+		if _, ok := known[id]; ok {
+			continue
+		}
+		up := false
+		if !strings.HasSuffix(id, disabledSuffix) {
+			if isL {
+				li, err := m.get.GetListener(ctx, id)
+				if err != nil {
+					return fmt.Errorf("get listener %s: %w", id, err)
+				}
+				up = li != nil && li.AdminStateUp.Or(true)
+			} else {
+				p, err := m.get.GetPool(ctx, id)
+				if err != nil {
+					return fmt.Errorf("get pool %s: %w", id, err)
+				}
+				up = p != nil && p.AdminStateUp.Or(true)
+			}
+		}
+		known[id] = up
+	}
+	return nil
+}
+
+// Tracker remembers the statuses last delivered to Octavia, so that an
+// agent coalescing a burst of Service_Monitor events sends one message
+// listing only the objects whose status changed. It is safe for concurrent
+// use. The zero value is not usable; call NewTracker.
+type Tracker struct {
+	mu   sync.Mutex
+	last map[octavia.Kind]map[string]octavia.StatusEntry
+}
+
+// NewTracker returns an empty Tracker (everything counts as changed).
+func NewTracker() *Tracker {
+	return &Tracker{last: map[octavia.Kind]map[string]octavia.StatusEntry{}}
+}
+
+// Pending returns the entries of s that differ from what was last recorded
+// as sent (or were never sent), in s's order. Duplicate ids within a list
+// are coalesced (last one wins), so merged roll-ups of several rows of one
+// LB list the LB once. Lists with no changed entry are absent.
+func (tr *Tracker) Pending(s octavia.Status) octavia.Status {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	var out octavia.Status
+	for _, k := range octavia.Kinds() {
+		l := s.List(k)
+		if len(l) == 0 {
+			continue
+		}
+		var in, coalesced octavia.Status
+		in.Add(k, l...)
+		coalesced.MergeLatest(in)
+		for _, e := range coalesced.List(k) {
+			if prev, ok := tr.last[k][e.ID]; ok && prev == e {
+				continue
+			}
+			out.Add(k, e)
+		}
+	}
+	return out
+}
+
+// Sent records s as delivered. Call it after a successful send.
+func (tr *Tracker) Sent(s octavia.Status) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for _, k := range octavia.Kinds() {
+		for _, e := range s.List(k) {
+			if tr.last[k] == nil {
+				tr.last[k] = map[string]octavia.StatusEntry{}
+			}
+			if e.ProvisioningStatus == octavia.ProvisioningDeleted {
+				delete(tr.last[k], e.ID)
+				continue
+			}
+			tr.last[k][e.ID] = e
+		}
+	}
+}
+
+// Reset forgets everything (e.g. after a full resync or an OVSDB lock
+// change, when Octavia's view is unknown).
+func (tr *Tracker) Reset() {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.last = map[octavia.Kind]map[string]octavia.StatusEntry{}
+}
+
+// Diff returns the entries of next that are new or differ from prev
+// (coalesced by id, last one wins): a stateless form of Tracker.Pending.
+func Diff(prev, next octavia.Status) octavia.Status {
+	tr := NewTracker()
+	tr.Sent(prev)
+	return tr.Pending(next)
+}
