@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	. "github.com/onsi/gomega"
 	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
+	. "github.com/onsi/gomega"
 
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"

@@ -3,6 +3,7 @@ package neutron
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -39,11 +40,12 @@ func (b Backoff) wait(attempt int) time.Duration {
 		return 0
 	}
 	for i := 1; i < attempt; i++ {
+		if d > math.MaxInt64/2 {
+			d = math.MaxInt64 // uncapped and about to overflow
+			break
+		}
 		d *= 2
 		if b.Max > 0 && d >= b.Max {
-			return b.Max
-		}
-		if d <= 0 { // overflow
 			return b.Max
 		}
 	}
@@ -71,7 +73,7 @@ func retry(ctx context.Context, b Backoff, log *logrus.Entry, op string, retriab
 			return err
 		}
 		d := b.wait(attempt)
-		if b.MaxElapsed > 0 && elapsed+d > b.MaxElapsed {
+		if b.MaxElapsed > 0 && d > b.MaxElapsed-elapsed {
 			// One last attempt at the deadline rather than sleeping past it.
 			d = b.MaxElapsed - elapsed
 		}
