@@ -490,3 +490,46 @@ func portInUse(logFile string) bool {
 	}
 	return bytes.Contains(b, []byte("Address already in use"))
 }
+
+// TryLock opens a connection to one remote, requests the OVSDB lock name
+// and reports whether the server granted it at once; the connection (and
+// so the lock) is closed before returning. Locks are per server process,
+// so this shows whether someone else holds name on that server.
+func TryLock(remote, name string, timeout time.Duration) (bool, error) {
+	var res struct {
+		Locked bool `json:"locked"`
+	}
+	if err := call(remote, timeout, "lock", []any{name}, &res); err != nil {
+		return false, err
+	}
+	return res.Locked, nil
+}
+
+// SchemaWithout writes a copy of schema without the named tables to path
+// (for tests of a server whose schema lacks a table). The tables must not
+// be referenced by the remaining ones.
+func SchemaWithout(schema, path string, tables ...string) error {
+	b, err := os.ReadFile(schema)
+	if err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("testbed: parse %s: %w", schema, err)
+	}
+	ts, ok := s["tables"].(map[string]any)
+	if !ok {
+		return fmt.Errorf("testbed: %s has no tables object", schema)
+	}
+	for _, t := range tables {
+		if _, ok := ts[t]; !ok {
+			return fmt.Errorf("testbed: %s has no table %s", schema, t)
+		}
+		delete(ts, t)
+	}
+	out, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
+	return os.WriteFile(path, out, 0o644)
+}
