@@ -91,6 +91,11 @@ func (c ClientConfig) roundTrip(ctx context.Context, payload []byte) ([]byte, er
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("driver agent socket %s: %s: %w", c.Path, phase, cerr)
 		}
+		// The socket deadline may fire just before ctx's own timer when it
+		// was taken from ctx's deadline: report the context then.
+		if dl, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(dl) {
+			return fmt.Errorf("driver agent socket %s: %s: %w", c.Path, phase, context.DeadlineExceeded)
+		}
 		if errors.Is(err, os.ErrDeadlineExceeded) && phase != "send" {
 			return fmt.Errorf("driver agent socket %s: %s: %w (%s): %w", c.Path, phase, ErrAgentTimeout, c.responseTimeout(), err)
 		}

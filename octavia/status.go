@@ -335,3 +335,11 @@ func writePyString(b *bytes.Buffer, s string) {
 	}
 	b.WriteByte('"')
 }
+
+// QuotePython returns s as a JSON string literal in Python json.dumps style
+// (see writePyString), for hand-built messages.
+func QuotePython(s string) string {
+	var b bytes.Buffer
+	writePyString(&b, s)
+	return b.String()
+}

@@ -211,19 +211,20 @@ func (s *Server) handleStatus(conn net.Conn) {
 	}
 }
 
+// encodeReply renders the reply as Octavia's driver agent does (Python
+// json.dumps separators).
 func encodeReply(r Reply) []byte {
-	m := map[string]any{"status_code": r.StatusCode}
+	out := fmt.Sprintf(`{"status_code": %d`, r.StatusCode)
 	if r.StatusCode != 200 {
-		m["fault_string"] = r.FaultString
+		out += `, "fault_string": ` + octavia.QuotePython(r.FaultString)
 		if r.StatusObject != "" {
-			m["status_object"] = r.StatusObject
+			out += `, "status_object": ` + octavia.QuotePython(r.StatusObject)
 		}
 		if r.StatusObjectID != "" {
-			m["status_object_id"] = r.StatusObjectID
+			out += `, "status_object_id": ` + octavia.QuotePython(r.StatusObjectID)
 		}
 	}
-	b, _ := json.Marshal(m) // a map of strings and an int always encodes
-	return b
+	return []byte(out + "}")
 }
 
 // Received returns every status message received so far, in order,
