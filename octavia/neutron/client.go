@@ -121,6 +121,9 @@ func NewFromToken(endpoint, token string, opts ...Option) (*GopherClient, error)
 	if err != nil {
 		return nil, err
 	}
+	if token == "" {
+		return nil, errors.New("empty Neutron token")
+	}
 	pc := &gophercloud.ProviderClient{HTTPClient: *o.httpClient}
 	pc.UseTokenLock()
 	pc.UserAgent.Prepend(userAgent)
@@ -133,15 +136,14 @@ func NewFromToken(endpoint, token string, opts ...Option) (*GopherClient, error)
 		// no Keystone to re-authenticate against, and SetToken is deprecated.
 		MoreHeaders: map[string]string{"X-Auth-Token": token},
 	}
-	return NewFromServiceClient(sc, opts...), nil
+	return newGopherClient(sc, o), nil
 }
 
 // NewFromAuthOptions authenticates against Keystone with ao (AllowReauth is
 // forced on for password-style auth so that the daemon survives token
 // expiry) and selects the network endpoint from the catalog with eo.
 func NewFromAuthOptions(ctx context.Context, ao gophercloud.AuthOptions, eo gophercloud.EndpointOpts, opts ...Option) (*GopherClient, error) {
-	o := buildOptions(opts)
-	return newKeystone(ctx, ao, eo, nil, o, opts)
+	return newKeystone(ctx, ao, eo, nil, buildOptions(opts))
 }
 
 // NewFromCloudsYAML reads cloud cloudName from clouds.yaml (the usual search
@@ -156,10 +158,10 @@ func NewFromCloudsYAML(ctx context.Context, cloudName string, opts ...Option) (*
 	if o.endpointOpts != nil {
 		eo = *o.endpointOpts
 	}
-	return newKeystone(ctx, ao, eo, tlsConfig, o, opts)
+	return newKeystone(ctx, ao, eo, tlsConfig, o)
 }
 
-func newKeystone(ctx context.Context, ao gophercloud.AuthOptions, eo gophercloud.EndpointOpts, tlsConfig *tls.Config, o options, opts []Option) (*GopherClient, error) {
+func newKeystone(ctx context.Context, ao gophercloud.AuthOptions, eo gophercloud.EndpointOpts, tlsConfig *tls.Config, o options) (*GopherClient, error) {
 	// gophercloud refuses AllowReauth for a bare token without scope: there is
 	// nothing to re-authenticate with. clouds.Parse never sets it (conventions
 	// part 1 item 9), so set it for every credential that can log in again.
@@ -185,18 +187,21 @@ func newKeystone(ctx context.Context, ao gophercloud.AuthOptions, eo gophercloud
 		// catalog endpoint the operator chose not to use.
 		ep, base, _ := normalizeEndpoint(o.endpointOverride) // validated above
 		sc := &gophercloud.ServiceClient{ProviderClient: pc, Endpoint: ep, ResourceBase: base, Type: "network"}
-		return NewFromServiceClient(sc, opts...), nil
+		return newGopherClient(sc, o), nil
 	}
 	sc, err := openstack.NewNetworkV2(pc, eo)
 	if err != nil {
 		return nil, fmt.Errorf("find the network endpoint in the Keystone catalog: %w", err)
 	}
-	return NewFromServiceClient(sc, opts...), nil
+	return newGopherClient(sc, o), nil
 }
 
 // NewFromServiceClient wraps an existing gophercloud network ServiceClient
 // (ResourceBase must end in "v2.0/").
 func NewFromServiceClient(sc *gophercloud.ServiceClient, opts ...Option) *GopherClient {
-	o := buildOptions(opts)
+	return newGopherClient(sc, buildOptions(opts))
+}
+
+func newGopherClient(sc *gophercloud.ServiceClient, o options) *GopherClient {
 	return &GopherClient{sc: sc, log: o.log, listRetry: o.listRetry, deleteRetry: o.deleteRetry}
 }

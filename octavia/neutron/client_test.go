@@ -589,6 +589,8 @@ func TestEndpointNormalisation(t *testing.T) {
 		_, err := neutron.NewFromToken(ep, token)
 		g.Expect(err).To(HaveOccurred(), "endpoint %q", ep)
 	}
+	_, err := neutron.NewFromToken(e.url, "")
+	g.Expect(err).To(MatchError("empty Neutron token"))
 }
 
 // Names reach the GET-by-id step of find: they must stay one path segment.
