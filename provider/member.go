@@ -1,0 +1,660 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/ovn-octavia/ovn-octavia/assoc"
+	"github.com/ovn-octavia/ovn-octavia/lbdata"
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+	"github.com/ovn-octavia/ovn-octavia/nbtxn"
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
+)
+
+// subnetCache memoizes Neutron subnet reads for one provider call (a batch
+// of 1000 members on one subnet costs one GET). Lookups are idempotent, so
+// the cache survives nbtxn.Run retries.
+type subnetCache struct {
+	d    *Driver
+	byID map[string]*neutron.Subnet
+}
+
+func newSubnetCache(d *Driver) *subnetCache {
+	return &subnetCache{d: d, byID: map[string]*neutron.Subnet{}}
+}
+
+func (c *subnetCache) get(ctx context.Context, id string) (*neutron.Subnet, error) {
+	if s, ok := c.byID[id]; ok {
+		return s, nil
+	}
+	if c.d.neutron == nil {
+		return nil, errors.New("no Neutron client configured")
+	}
+	s, err := c.d.neutron.GetSubnet(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get subnet %s: %w", id, err)
+	}
+	c.byID[id] = s
+	return s, nil
+}
+
+// memberEntry converts an Octavia member (subnet resolved) to its NB form.
+func memberEntry(m *octavia.Member, subnetID string) lbdata.Member {
+	return lbdata.Member{ID: m.MemberID.V, IP: m.Address.V, Port: strconv.Itoa(m.ProtocolPort.V), SubnetID: subnetID}
+}
+
+// addMember appends the member to the pool value and associates the row
+// with the member's switch and the routers of its subnet (operations.md
+// §10.1 steps 1–4). It returns the member's operating status, and an error
+// when the switch/router association failed (the entry stays, as in the
+// reference).
+//
+// A member whose identical entry already exists is left alone and keeps its
+// recorded status: repeating a create writes nothing.
+func (d *Driver) addMember(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalancer, poolKey string,
+	m lbdata.Member, up bool, ms *lbdata.MemberStatus, sc *subnetCache) (string, error) {
+	e := m.Entry()
+	v, added := lbdata.PoolAddEntry(row.ExternalIDs[poolKey], e)
+	if !added {
+		if s := memberStatusOf(ms, m.ID); s != "" {
+			return s, nil
+		}
+		if !up {
+			return octavia.OperatingOffline, nil
+		}
+		return octavia.OperatingNoMonitor, nil
+	}
+	row.ExternalIDs[poolKey] = v
+	sn, err := sc.get(ctx, m.SubnetID)
+	if err != nil {
+		return octavia.OperatingNoMonitor, err
+	}
+	if err := assoc.AddSwitchRef(t, row, assoc.OVNName(sn.NetworkID), 1); err != nil {
+		return octavia.OperatingNoMonitor, err
+	}
+	for _, lr := range assoc.RoutersOfSubnet(t, sn.NetworkID, sn.CIDR) {
+		assoc.AttachToRouter(t, row, lr)
+	}
+	switch {
+	case !up:
+		return octavia.OperatingOffline, nil
+	case hasHealthChecks(row) && d.health != nil:
+		st, err := d.health.MapMember(ctx, t, row, m)
+		if err != nil {
+			d.log.WithError(err).WithField("member_id", m.ID).Warn("mapping member for health checks failed")
+			return octavia.OperatingError, nil
+		}
+		return st, nil
+	}
+	return octavia.OperatingNoMonitor, nil
+}
+
+// removeMember removes the identical entry from the pool value (operations.md
+// §10.3 step 1–2): its health-check mapping, its switch reference, and its
+// subnet's HM port when no entry of the row uses that subnet any more. It
+// reports whether the entry was there.
+func (d *Driver) removeMember(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalancer, poolKey string,
+	m lbdata.Member, sc *subnetCache) (bool, error) {
+	v, found := lbdata.PoolRemoveEntry(row.ExternalIDs[poolKey], m.Entry())
+	if !found {
+		return false, nil
+	}
+	monitored := hasHealthChecks(row) && d.health != nil
+	if monitored {
+		d.health.UnmapMember(t, row, m)
+	}
+	row.ExternalIDs[poolKey] = v
+	if m.SubnetID != "" {
+		sn, err := sc.get(ctx, m.SubnetID)
+		if err != nil {
+			return true, err
+		}
+		if err := assoc.RemoveSwitchRef(t, row, assoc.OVNName(sn.NetworkID)); err != nil {
+			return true, err
+		}
+		if monitored && !subnetInUse(row, m.SubnetID) {
+			d.health.CleanupHMPort(t, m.SubnetID)
+		}
+	}
+	return true, nil
+}
+
+// subnetInUse reports whether any pool entry of the row is on the subnet.
+func subnetInUse(row *nb.LoadBalancer, subnetID string) bool {
+	for k, v := range row.ExternalIDs {
+		if !strings.HasPrefix(k, poolPrefix) {
+			continue
+		}
+		entries, _ := lbdata.ParsePoolValue(v)
+		for _, e := range entries {
+			if e.SubnetID == subnetID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resolveSubnet returns the member's subnet: its own, or, when Unset/empty,
+// the VIP subnet of its LB when the address lies in it (operations.md §1.2).
+// "" means not inferable (V8/V9/V10 for the caller).
+func (d *Driver) resolveSubnet(ctx context.Context, m *octavia.Member, sc *subnetCache) (string, error) {
+	if s := m.SubnetID.Or(""); s != "" {
+		return s, nil
+	}
+	if d.get == nil {
+		return "", nil
+	}
+	pool, err := d.get.GetPool(ctx, m.PoolID.V)
+	if err != nil {
+		return "", fmt.Errorf("get pool %s from Octavia: %w", m.PoolID.V, err)
+	}
+	if pool == nil || pool.LoadBalancerID.Or("") == "" {
+		return "", nil
+	}
+	lb, err := d.get.GetLoadBalancer(ctx, pool.LoadBalancerID.V)
+	if err != nil {
+		return "", fmt.Errorf("get load balancer %s from Octavia: %w", pool.LoadBalancerID.V, err)
+	}
+	if lb == nil || lb.VIPSubnetID.Or("") == "" {
+		return "", nil
+	}
+	sn, err := sc.get(ctx, lb.VIPSubnetID.V)
+	if err != nil {
+		if errors.Is(err, neutron.ErrNotFound) {
+			return "", nil
+		}
+		return "", err
+	}
+	p, err := netip.ParsePrefix(sn.CIDR)
+	a, aerr := netip.ParseAddr(m.Address.V)
+	if err != nil || aerr != nil || !p.Contains(a) {
+		return "", nil
+	}
+	return lb.VIPSubnetID.V, nil
+}
+
+// checkMemberFamily is V7 against the row holding the member's pool.
+func (d *Driver) checkMemberFamily(ctx context.Context, poolID string, addrs []string) error {
+	var vips []string
+	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only: commits nothing
+		if row, _ := rowByPool(t, poolID); row != nil {
+			vips = vipAddrs(row.ExternalIDs)
+		}
+		return nil
+	})
+	if err != nil {
+		return octavia.NewDriverError(err.Error())
+	}
+	for _, a := range addrs {
+		if err := checkFamily(vips, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberResult is the outcome of one member of a create/update/delete.
+type memberResult struct {
+	id     string
+	prov   string
+	oper   string
+	failed bool
+}
+
+// MemberCreate is member_create (operations.md §10.1).
+func (d *Driver) MemberCreate(ctx context.Context, m *octavia.Member) error {
+	if err := octavia.ValidateMemberCreate(m); err != nil {
+		return err
+	}
+	if err := d.checkMemberFamily(ctx, m.PoolID.V, []string{m.Address.V}); err != nil {
+		return err
+	}
+	sc := newSubnetCache(d)
+	subnet, err := d.resolveSubnet(ctx, m, sc)
+	if err != nil {
+		return octavia.NewDriverError(err.Error())
+	}
+	if subnet == "" {
+		return octavia.ErrSubnetRequiredCreate()
+	}
+	d.createMembers(ctx, "member_create", m.PoolID.V, []*octavia.Member{m}, []string{subnet}, sc)
+	return nil
+}
+
+// createMembers adds members of one pool in one transaction and sends the
+// roll-up of the row with their results.
+func (d *Driver) createMembers(ctx context.Context, call, poolID string, ms []*octavia.Member, subnets []string, sc *subnetCache) {
+	var (
+		results []memberResult
+		name    string
+		ext     map[string]string
+	)
+	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
+		results, name, ext = nil, "", nil
+		row, key := rowByPool(t, poolID)
+		if row == nil {
+			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
+		}
+		var err error
+		results, err = d.addMembersToRow(ctx, t, row, key, ms, subnets, sc)
+		if err != nil {
+			return err
+		}
+		name, ext = row.Name, copyMap(row.ExternalIDs)
+		return nil
+	})
+	if err != nil {
+		// Quirk avoided (operations.md §10.1): the reference sends nothing
+		// when no row holds the pool; the members are reported ERROR.
+		d.log.WithError(err).WithFields(logrus.Fields{"call": call, "pool_id": poolID}).Error("member create failed")
+		var st octavia.Status
+		for _, m := range ms {
+			st.Add(octavia.KindMembers, entry(m.MemberID.V, octavia.ProvisioningError, octavia.OperatingError))
+		}
+		st.Add(octavia.KindPools, entry(poolID, octavia.ProvisioningActive, ""))
+		d.send(ctx, call, st)
+		return
+	}
+	st := d.rollUp(ctx, name, ext)
+	st = withMembers(st, results, false)
+	d.send(ctx, call, st)
+}
+
+// addMembersToRow adds members and writes their statuses and vips.
+func (d *Driver) addMembersToRow(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalancer, key string,
+	ms []*octavia.Member, subnets []string, sc *subnetCache) ([]memberResult, error) {
+	status := memberStatus(row)
+	results := make([]memberResult, 0, len(ms))
+	for i, m := range ms {
+		up := m.AdminStateUp.Or(true)
+		s, err := d.addMember(ctx, t, row, key, memberEntry(m, subnets[i]), up, status, sc)
+		r := memberResult{id: m.MemberID.V, prov: octavia.ProvisioningActive, oper: s}
+		if err != nil {
+			// Quirk avoided (operations.md §10.1): a member whose
+			// association failed is reported ERROR, not ACTIVE.
+			d.log.WithError(err).WithField("member_id", m.MemberID.V).Error("member association failed")
+			r = memberResult{id: m.MemberID.V, prov: octavia.ProvisioningError, oper: octavia.OperatingError, failed: true}
+			s = octavia.OperatingNoMonitor
+		}
+		status.Set(m.MemberID.V, s)
+		results = append(results, r)
+	}
+	if err := setMemberStatus(row, status); err != nil {
+		return nil, err
+	}
+	recomputeVIPs(row)
+	return results, nil
+}
+
+// withMembers reports failed members (or every member when all is set) with
+// their own result in place of the roll-up's entry.
+func withMembers(st octavia.Status, results []memberResult, all bool) octavia.Status {
+	var over octavia.Status
+	all = all || st.Members == nil // no roll-up: report every member
+	for _, r := range results {
+		if all || r.failed {
+			over.Add(octavia.KindMembers, entry(r.id, r.prov, r.oper))
+		}
+	}
+	st.MergeLatest(over)
+	return st
+}
+
+// rollUp computes the status roll-up of a row (events-and-status §7) with
+// Octavia's admin states from the get socket, through the health engine
+// (which owns the status engine). Without one, or when Octavia does not
+// know the LB, the result holds only what the caller adds (its members'
+// own entries): the reference would send nothing at all there.
+func (d *Driver) rollUp(ctx context.Context, name string, ext map[string]string) octavia.Status {
+	if d.health == nil {
+		return octavia.Status{}
+	}
+	st, err := d.health.RollUp(ctx, &nb.LoadBalancer{Name: name, ExternalIDs: ext})
+	if err != nil {
+		d.log.WithError(err).WithField("lb_id", name).Warn("status roll-up failed; reporting the call's own objects only")
+		return octavia.Status{}
+	}
+	return st
+}
+
+// MemberUpdate is member_update (operations.md §10.2).
+func (d *Driver) MemberUpdate(ctx context.Context, old, new *octavia.Member) error {
+	if err := octavia.ValidateMemberUpdate(old, new); err != nil {
+		return err
+	}
+	if a := new.Address.Or(""); a != "" {
+		if err := d.checkMemberFamily(ctx, old.PoolID.V, []string{a}); err != nil {
+			return err
+		}
+	}
+	m := *old
+	m.MemberID = octavia.Some(new.MemberID.Or(old.MemberID.V))
+	m.AdminStateUp = new.AdminStateUp
+	d.updateMembers(ctx, "member_update", old.PoolID.V, []*octavia.Member{&m})
+	return nil
+}
+
+// updateMembers applies admin-state changes (operations.md §10.2). Every
+// member's AdminStateUp is the supplied value (Unset = not supplied).
+func (d *Driver) updateMembers(ctx context.Context, call, poolID string, ms []*octavia.Member) {
+	var (
+		results []memberResult
+		name    string
+		ext     map[string]string
+	)
+	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
+		results, name, ext = nil, "", nil
+		row, key := rowByPool(t, poolID)
+		if row == nil {
+			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
+		}
+		var err error
+		results, err = d.updateMembersInRow(ctx, t, row, key, ms)
+		if err != nil {
+			return err
+		}
+		name, ext = row.Name, copyMap(row.ExternalIDs)
+		return nil
+	})
+	if err != nil {
+		// Quirk avoided: the reference computes ERROR entries here but
+		// never sends them.
+		d.log.WithError(err).WithFields(logrus.Fields{"call": call, "pool_id": poolID}).Error("member update failed")
+		var st octavia.Status
+		for _, m := range ms {
+			st.Add(octavia.KindMembers, entry(m.MemberID.V, octavia.ProvisioningError, octavia.OperatingNoMonitor))
+		}
+		d.send(ctx, call, st)
+		return
+	}
+	st := d.rollUp(ctx, name, ext)
+	d.send(ctx, call, withMembers(st, results, true))
+}
+
+// updateMembersInRow computes and writes the new statuses, vips and
+// mappings.
+func (d *Driver) updateMembersInRow(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalancer, key string,
+	ms []*octavia.Member) ([]memberResult, error) {
+	status := memberStatus(row)
+	monitored := hasHealthChecks(row)
+	// Corrupt entries are skipped: they cannot be mapped anyway.
+	entries, _ := lbdata.ParsePoolValue(row.ExternalIDs[key])
+	byID := map[string]lbdata.Member{}
+	for _, e := range entries {
+		if _, ok := byID[e.ID]; !ok {
+			byID[e.ID] = e
+		}
+	}
+	results := make([]memberResult, 0, len(ms))
+	recompute := false
+	for _, m := range ms {
+		id := m.MemberID.V
+		last := memberStatusOf(status, id)
+		if last == "" {
+			last = octavia.OperatingNoMonitor
+		}
+		var next string
+		up, supplied := m.AdminStateUp.Get()
+		switch {
+		case !supplied:
+			// Quirk avoided (operations.md §10.2): without admin_state_up
+			// the recorded status is kept rather than reset to NO_MONITOR.
+			next = last
+		case !up:
+			next = octavia.OperatingOffline
+		case monitored && last == octavia.OperatingError:
+			next = octavia.OperatingError
+		case monitored:
+			next = octavia.OperatingOnline
+		default:
+			next = octavia.OperatingNoMonitor
+		}
+		if (next == octavia.OperatingOffline) != (last == octavia.OperatingOffline) || (supplied && up) {
+			recompute = true
+		}
+		status.Set(id, next)
+		if monitored && supplied && d.health != nil {
+			if e, ok := byID[id]; ok {
+				if up {
+					if s, err := d.health.MapMember(ctx, t, row, e); err != nil || s == octavia.OperatingError {
+						next = octavia.OperatingError
+						status.Set(id, next)
+					}
+				} else {
+					d.health.UnmapMember(t, row, e)
+				}
+			}
+		}
+		results = append(results, memberResult{id: id, prov: octavia.ProvisioningActive, oper: next})
+	}
+	if err := setMemberStatus(row, status); err != nil {
+		return nil, err
+	}
+	if recompute {
+		recomputeVIPs(row)
+	}
+	return results, nil
+}
+
+// MemberDelete is member_delete (operations.md §10.3).
+func (d *Driver) MemberDelete(ctx context.Context, m *octavia.Member) error {
+	if err := octavia.ValidateMemberDelete(m); err != nil {
+		return err
+	}
+	sc := newSubnetCache(d)
+	subnet, err := d.resolveSubnet(ctx, m, sc)
+	if err != nil {
+		return octavia.NewDriverError(err.Error())
+	}
+	if subnet == "" {
+		return octavia.ErrSubnetRequiredDelete()
+	}
+	d.deleteMembers(ctx, "member_delete", m.PoolID.V, []lbdata.Member{memberEntry(m, subnet)}, sc)
+	return nil
+}
+
+// deleteMembers removes members of one pool in one transaction and sends
+// the roll-up with the members reported DELETED.
+func (d *Driver) deleteMembers(ctx context.Context, call, poolID string, ms []lbdata.Member, sc *subnetCache) {
+	var (
+		results []memberResult
+		name    string
+		ext     map[string]string
+	)
+	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
+		results, name, ext = nil, "", nil
+		row, key := rowByPool(t, poolID)
+		if row == nil {
+			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
+		}
+		var err error
+		results, err = d.deleteMembersFromRow(ctx, t, row, key, ms, sc)
+		if err != nil {
+			return err
+		}
+		name, ext = row.Name, copyMap(row.ExternalIDs)
+		return nil
+	})
+	if err != nil {
+		d.log.WithError(err).WithFields(logrus.Fields{"call": call, "pool_id": poolID}).Error("member delete failed")
+		var st octavia.Status
+		for _, m := range ms {
+			st.Add(octavia.KindMembers, entry(m.ID, octavia.ProvisioningError, ""))
+		}
+		d.send(ctx, call, st)
+		return
+	}
+	st := d.rollUp(ctx, name, ext)
+	// The roll-up no longer lists the deleted members; replace its member
+	// list by theirs, as the reference does.
+	st.Members = nil
+	d.send(ctx, call, withMembers(st, results, true))
+}
+
+func (d *Driver) deleteMembersFromRow(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalancer, key string,
+	ms []lbdata.Member, sc *subnetCache) ([]memberResult, error) {
+	status := memberStatus(row)
+	results := make([]memberResult, 0, len(ms))
+	for _, m := range ms {
+		found, err := d.removeMember(ctx, t, row, key, m, sc)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			d.log.WithFields(logrus.Fields{"member_id": m.ID, "entry": m.Entry()}).Warn("member to delete not found in its pool")
+		}
+		status.Delete(m.ID)
+		results = append(results, memberResult{id: m.ID, prov: octavia.ProvisioningDeleted})
+	}
+	if err := setMemberStatus(row, status); err != nil {
+		return nil, err
+	}
+	recomputeVIPs(row)
+	return results, nil
+}
+
+// MemberBatchUpdate is member_batch_update (operations.md §10.4): members
+// not in the pool are created, matching ones updated, the rest deleted,
+// all in ONE transaction and one status message (the reference sends one
+// per create/update/delete request; ours holds the final roll-up with the
+// deleted members added).
+func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members []*octavia.Member) error {
+	vals := make([]octavia.Member, len(members))
+	for i, m := range members {
+		if m == nil {
+			return octavia.NewDriverError(fmt.Sprintf("member %d is null", i))
+		}
+		vals[i] = *m
+		if !vals[i].PoolID.Set {
+			vals[i].PoolID = octavia.Some(poolID)
+		}
+	}
+	if err := octavia.ValidateBatchMembers(poolID, vals); err != nil {
+		return err
+	}
+	var current []lbdata.Member
+	var vips []string
+	found := false
+	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only
+		row, key := rowByPool(t, poolID)
+		if row == nil {
+			return nil
+		}
+		found = true
+		vips = vipAddrs(row.ExternalIDs)
+		// A corrupt entry matches no request and is not deleted either:
+		// only entries we can parse are ours to reconcile.
+		current, _ = lbdata.ParsePoolValue(row.ExternalIDs[key])
+		return nil
+	})
+	if err != nil {
+		return octavia.NewDriverError(fmt.Sprintf("reading pool %s: %v", poolID, err))
+	}
+	if !found {
+		return octavia.ErrPoolNotInNB(poolID) // V15, as the spec recommends
+	}
+	sc := newSubnetCache(d)
+	remaining := map[string]bool{}
+	for _, e := range current {
+		remaining[e.Entry()] = true
+	}
+	var (
+		creates, updates []*octavia.Member
+		createSubnets    []string
+	)
+	for i := range vals {
+		m := &vals[i]
+		if err := checkFamily(vips, m.Address.V); err != nil {
+			return err
+		}
+		subnet, err := d.resolveSubnet(ctx, m, sc)
+		if err != nil {
+			return octavia.NewDriverError(err.Error())
+		}
+		if subnet == "" {
+			return octavia.ErrSubnetRequiredBatch()
+		}
+		if !m.AdminStateUp.Set || m.AdminStateUp.Null {
+			m.AdminStateUp = octavia.Some(true)
+		}
+		e := memberEntry(m, subnet).Entry()
+		if remaining[e] {
+			delete(remaining, e)
+			updates = append(updates, m)
+			continue
+		}
+		creates = append(creates, m)
+		createSubnets = append(createSubnets, subnet)
+	}
+	var deletes []lbdata.Member
+	for _, e := range current {
+		if remaining[e.Entry()] {
+			deletes = append(deletes, e)
+		}
+	}
+
+	var (
+		results []memberResult
+		name    string
+		ext     map[string]string
+	)
+	err = d.store.Run(ctx, func(t *nbtxn.Txn) error {
+		results, name, ext = nil, "", nil
+		row, key := rowByPool(t, poolID)
+		if row == nil {
+			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
+		}
+		if len(creates) > 0 {
+			r, err := d.addMembersToRow(ctx, t, row, key, creates, createSubnets, sc)
+			if err != nil {
+				return err
+			}
+			results = append(results, r...)
+		}
+		if len(updates) > 0 {
+			r, err := d.updateMembersInRow(ctx, t, row, key, updates)
+			if err != nil {
+				return err
+			}
+			results = append(results, r...)
+		}
+		if len(deletes) > 0 {
+			r, err := d.deleteMembersFromRow(ctx, t, row, key, deletes, sc)
+			if err != nil {
+				return err
+			}
+			results = append(results, r...)
+		}
+		name, ext = row.Name, copyMap(row.ExternalIDs)
+		return nil
+	})
+	if err != nil {
+		d.log.WithError(err).WithField("pool_id", poolID).Error("member batch update failed")
+		var st octavia.Status
+		for _, m := range vals {
+			st.Add(octavia.KindMembers, entry(m.MemberID.V, octavia.ProvisioningError, octavia.OperatingError))
+		}
+		d.send(ctx, "member_batch_update", st)
+		return nil
+	}
+	st := d.rollUp(ctx, name, ext)
+	d.send(ctx, "member_batch_update", withMembers(st, results, true))
+	return nil
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
