@@ -121,11 +121,11 @@ func (f *fixture) create(ctx context.Context) {
 	lsRefs, err := pyjson.Marshal(map[string]any{f.switchName(): 1 + len(f.Members)})
 	Expect(err).NotTo(HaveOccurred())
 	ext := map[string]string{
-		"neutron:vip":          f.VIP,
-		"neutron:vip_port_id":  newID(),
-		"enabled":              "True",
-		"ls_refs":              lsRefs,
-		"pool_" + f.PoolID:     f.poolValue(),
+		"neutron:vip":           f.VIP,
+		"neutron:vip_port_id":   newID(),
+		"enabled":               "True",
+		"ls_refs":               lsRefs,
+		"pool_" + f.PoolID:      f.poolValue(),
 		"neutron:member_status": msText,
 	}
 	vips := map[string]string{}

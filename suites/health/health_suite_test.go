@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/ovn-kubernetes/libovsdb/client"
-	"github.com/ovn-kubernetes/libovsdb/ovsdb"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/ovn-kubernetes/libovsdb/client"
+	"github.com/ovn-kubernetes/libovsdb/ovsdb"
 	"github.com/sirupsen/logrus"
 
 	"github.com/ovn-octavia/ovn-octavia/health"
@@ -175,3 +175,8 @@ func serviceMonitors(ctx context.Context, lsp string) []sb.ServiceMonitor {
 type nbtxnTxn = nbtxn.Txn
 
 var setPort = health.SetHealthCheckPort
+
+var (
+	addFIP    = health.AddFIPHealthChecks
+	removeFIP = health.RemoveFIPHealthChecks
+)
