@@ -1,0 +1,342 @@
+// Package agent is the long-running provider agent: it watches NB and SB
+// (watcher), applies router-interface, VIP floating IP and Service_Monitor
+// events to NB in bursts (handlers), reports health statuses to Octavia over
+// the driver agent's status socket, and runs a full resync after every
+// (re)connect and on taking the OVSDB lock.
+//
+// The core is the reusable Agent type; Main is the `ovn-octavia agent`
+// command around it. `demo` runs an Agent in-process against libovsdb's
+// in-memory server with the lock disabled.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/ovn-octavia/ovn-octavia/handlers"
+	"github.com/ovn-octavia/ovn-octavia/health"
+	"github.com/ovn-octavia/ovn-octavia/model/sb"
+	"github.com/ovn-octavia/ovn-octavia/nbtxn"
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
+	"github.com/ovn-octavia/ovn-octavia/watcher"
+)
+
+// Lifecycle events written as JSON lines to Config.Events.
+const (
+	EventReady   = "ready"
+	EventActive  = "active"
+	EventStandby = "standby"
+	EventSynced  = "synced"
+)
+
+// Config configures an Agent.
+type Config struct {
+	// Watcher holds the NB/SB connections and the lock policy. Set
+	// DisableLock for a single agent or the in-memory server of `demo`.
+	Watcher watcher.Config
+	// Neutron is optional: FIP events then read the VIP port's IPs from NB,
+	// and health monitors cannot create HM ports.
+	Neutron neutron.Client
+	// Status receives status messages (one attempt per call; the agent
+	// retries with back-off). Get reads admin states for roll-ups.
+	Status handlers.StatusSender
+	Get    health.Getter
+	// Events receives one JSON object per line: {"event": "ready"} etc.
+	// Nil discards them.
+	Events io.Writer
+	Log    *logrus.Entry
+	// StandbyGrace is how long Run waits for the lock before announcing
+	// standby; 0 means 2 s.
+	StandbyGrace time.Duration
+	// ShutdownGrace bounds the work after ctx ends (current burst, status
+	// flush, lock release); 0 means 8 s.
+	ShutdownGrace time.Duration
+	// StatusBackoff caps the wait between failed status sends; 0 means 5 s.
+	StatusBackoff time.Duration
+}
+
+// Agent is the provider agent.
+type Agent struct {
+	cfg Config
+	log *logrus.Entry
+
+	evMu   sync.Mutex
+	ready  bool
+	active bool
+
+	// Set while Run runs, for tests and demo.
+	mu       sync.Mutex
+	store    *nbtxn.Store
+	reporter *handlers.Reporter
+	bursts   int
+}
+
+// New returns an Agent; Run starts it.
+func New(cfg Config) *Agent {
+	if cfg.Log == nil {
+		cfg.Log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	if cfg.Watcher.Log == nil {
+		cfg.Watcher.Log = cfg.Log
+	}
+	if cfg.StandbyGrace <= 0 {
+		cfg.StandbyGrace = 2 * time.Second
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 8 * time.Second
+	}
+	return &Agent{cfg: cfg, log: cfg.Log.WithField("component", "agent")}
+}
+
+// emit writes one lifecycle event line.
+func (a *Agent) emit(event string) {
+	if a.cfg.Events == nil {
+		return
+	}
+	b, _ := json.Marshal(map[string]string{"event": event})
+	a.evMu.Lock()
+	defer a.evMu.Unlock()
+	if _, err := a.cfg.Events.Write(append(b, '\n')); err != nil {
+		a.log.WithError(err).Warn("cannot write lifecycle event")
+	}
+}
+
+func (a *Agent) markReady() {
+	a.evMu.Lock()
+	first := !a.ready
+	a.ready = true
+	a.evMu.Unlock()
+	if first {
+		a.emit(EventReady)
+		a.log.Info("OVN provider agent has started.")
+	}
+}
+
+// setActive announces a lock state change (once per change).
+func (a *Agent) setActive(active bool) {
+	a.evMu.Lock()
+	changed := a.active != active
+	a.active = active
+	a.evMu.Unlock()
+	if !changed {
+		return
+	}
+	if active {
+		a.emit(EventActive)
+	} else {
+		a.emit(EventStandby)
+	}
+}
+
+// Store returns the NB write layer of the running agent (nil before Run
+// connected).
+func (a *Agent) Store() *nbtxn.Store {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.store
+}
+
+// Reporter returns the status reporter of the running agent.
+func (a *Agent) Reporter() *handlers.Reporter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.reporter
+}
+
+// Run connects, then processes bursts until ctx ends. On the end of ctx it
+// finishes the burst at hand, flushes pending statuses, releases the lock
+// and returns nil, all within ShutdownGrace. Errors: the connection could
+// not be established before ctx ended, or the watcher failed.
+func (a *Agent) Run(ctx context.Context) error {
+	// The watcher lives until we close it: the lock must outlive the last
+	// burst so that no other agent starts before we are done.
+	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer wcancel()
+	startCtx, startCancel := context.WithCancel(wctx)
+	stopStart := context.AfterFunc(ctx, startCancel)
+	w, err := watcher.Start(startCtx, a.cfg.Watcher)
+	stopStart()
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	defer w.Close()
+
+	store := nbtxn.New(w.NB(), a.log.WithField("component", "nbtxn"))
+	reporter := handlers.NewReporter(handlers.ReporterConfig{
+		Sender:     a.cfg.Status,
+		Log:        a.log.WithField("component", "status"),
+		MaxBackoff: a.cfg.StatusBackoff,
+	})
+	mon := health.New(health.Config{Store: store, Neutron: a.cfg.Neutron, Get: a.cfg.Get, Log: a.log})
+	var smRows func() []sb.ServiceMonitor
+	if sbc := w.SB(); sbc != nil {
+		smRows = func() []sb.ServiceMonitor { return serviceMonitors(sbc.Cache()) }
+	}
+	var nc handlers.PortGetter
+	if a.cfg.Neutron != nil {
+		nc = a.cfg.Neutron
+	}
+	h := handlers.New(handlers.Config{
+		Store:           store,
+		ServiceMonitors: smRows,
+		Neutron:         nc,
+		Health:          mon,
+		Reporter:        reporter,
+		Log:             a.log.WithField("component", "handlers"),
+	})
+	a.mu.Lock()
+	a.store, a.reporter = store, reporter
+	a.mu.Unlock()
+
+	rctx, rcancel := context.WithCancel(wctx)
+	var rwg sync.WaitGroup
+	rwg.Add(1)
+	go func() {
+		defer rwg.Done()
+		reporter.Run(rctx)
+	}()
+
+	// Lock states: announce active/standby; a standby is ready as soon as
+	// it is monitoring.
+	lwg := sync.WaitGroup{}
+	lctx, lcancel := context.WithCancel(ctx)
+	lwg.Add(1)
+	go func() {
+		defer lwg.Done()
+		a.watchLock(lctx, w)
+	}()
+
+	err = a.loop(ctx, w, h)
+
+	// Shutdown: the burst in hand is done (loop returns between bursts);
+	// deliver what is pending, then release the lock.
+	lcancel()
+	lwg.Wait()
+	rcancel()
+	rwg.Wait()
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownGrace/2)
+	if ferr := reporter.Flush(fctx); ferr != nil {
+		a.log.WithError(ferr).WithField("pending", reporter.Pending()).Warn("statuses still pending at shutdown")
+	}
+	fcancel()
+	w.Close()
+	a.log.Info("OVN provider agent is exiting.")
+	if errors.Is(err, context.Canceled) || errors.Is(err, watcher.ErrClosed) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (a *Agent) watchLock(ctx context.Context, w *watcher.Watcher) {
+	if a.cfg.Watcher.DisableLock {
+		return // always active; announced by the first resync
+	}
+	grace := time.NewTimer(a.cfg.StandbyGrace)
+	defer grace.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-grace.C:
+			if !w.HasLock() {
+				a.setActive(false)
+				a.emitStandbyOnce()
+				a.markReady()
+			}
+		case st := <-w.LockStates():
+			if st.Active {
+				a.setActive(true)
+			} else {
+				a.setActive(false)
+				a.emitStandbyOnce()
+				a.markReady()
+			}
+		}
+	}
+}
+
+// emitStandbyOnce makes sure a fresh agent that never held the lock says
+// "standby" once (setActive only reports changes from active).
+func (a *Agent) emitStandbyOnce() {
+	a.evMu.Lock()
+	said := a.ready || a.active
+	a.evMu.Unlock()
+	if !said {
+		a.emit(EventStandby)
+	}
+}
+
+// loop drains the watcher in bursts.
+func (a *Agent) loop(ctx context.Context, w *watcher.Watcher, h *handlers.Handler) error {
+	for {
+		events, err := w.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if a.cfg.Watcher.DisableLock || w.HasLock() {
+			a.setActive(true)
+		}
+		// The burst runs to completion even if ctx ends meanwhile (SIGTERM:
+		// finish the current burst), bounded by ShutdownGrace.
+		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stop := context.AfterFunc(ctx, func() { time.AfterFunc(a.cfg.ShutdownGrace/2, cancel) })
+		res, err := h.HandleBurst(bctx, events)
+		if err != nil && !res.Resynced && hasResync(events) {
+			res, err = a.retryResync(bctx, h, err)
+		}
+		stop()
+		cancel()
+		a.mu.Lock()
+		a.bursts++
+		a.mu.Unlock()
+		if err != nil {
+			a.log.WithError(err).WithField("events", len(events)).Error("burst failed")
+		}
+		if res.Resynced {
+			a.markReady()
+			a.emit(EventSynced)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+func hasResync(events []watcher.Event) bool {
+	for _, e := range events {
+		if _, ok := e.(watcher.Resync); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// retryResync repeats a failed full resync with back-off until it succeeds
+// or ctx ends: until it does, associations and statuses may be stale.
+func (a *Agent) retryResync(ctx context.Context, h *handlers.Handler, first error) (handlers.Result, error) {
+	delay := 500 * time.Millisecond
+	err := first
+	for {
+		a.log.WithError(err).WithField("retry_in", delay).Error("full resync failed, retrying")
+		select {
+		case <-ctx.Done():
+			return handlers.Result{}, errors.Join(err, ctx.Err())
+		case <-time.After(delay):
+		}
+		if err = h.Resync(ctx); err == nil {
+			return handlers.Result{Resynced: true}, nil
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+// StatusClient adapts *octavia.StatusClient to one attempt per call.
+var _ handlers.StatusSender = (*octavia.StatusClient)(nil)
