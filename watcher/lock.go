@@ -123,7 +123,10 @@ func (s *lockSession) session(ctx context.Context, ep string) error {
 		return err
 	}
 	log := s.log.WithFields(logrus.Fields{"lock": s.name, "endpoint": ep})
-	if res.Locked {
+	// ovsdb-server also sends a "locked" notification for an immediate
+	// grant; held keeps the log and report single.
+	held := res.Locked
+	if held {
 		log.Info("OVSDB lock acquired")
 		s.report(true)
 	} else {
@@ -156,8 +159,11 @@ func (s *lockSession) session(ctx context.Context, ep string) error {
 		case n := <-rpc.notify:
 			switch n.Method {
 			case "locked":
-				log.Info("OVSDB lock acquired")
-				s.report(true)
+				if !held {
+					held = true
+					log.Info("OVSDB lock acquired")
+					s.report(true)
+				}
 			case "stolen":
 				log.Warn("OVSDB lock stolen")
 				return errStolen

@@ -1,7 +1,7 @@
 package watcher_test
 
 import (
-	"github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/ovn-kubernetes/libovsdb/client"
 	"github.com/ovn-kubernetes/libovsdb/ovsdb"
@@ -11,7 +11,7 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/watcher"
 )
 
-var _ = ginkgo.Describe("typed events", func() {
+var _ = Describe("typed events", func() {
 	var (
 		nbSrv, sbSrv *testbed.Server
 		nbc, sbc     client.Client
@@ -19,7 +19,7 @@ var _ = ginkgo.Describe("typed events", func() {
 		col          *collector
 	)
 
-	ginkgo.BeforeEach(func() {
+	BeforeEach(func() {
 		dir := shortDir()
 		nbSrv = startNB(dir)
 		sbSrv = startSB(dir)
@@ -43,7 +43,7 @@ var _ = ginkgo.Describe("typed events", func() {
 		Expect(w.HasLock()).To(BeTrue())
 	})
 
-	ginkgo.It("emits exactly one LRPCreated and one LRPDeleted", func() {
+	It("emits exactly one LRPCreated and one LRPDeleted", func() {
 		mark := col.len()
 		addLRP(nbc, "neutron-r1", "lrp-new")
 		Eventually(func() []string { return lrpNames(col.since(mark)) }).Should(Equal([]string{"created:lrp-new"}))
@@ -60,7 +60,7 @@ var _ = ginkgo.Describe("typed events", func() {
 		Consistently(func() []watcher.Event { return col.since(mark) }).Should(HaveLen(1))
 	})
 
-	ginkgo.It("emits VIPPortFIPChanged only for a port_fip change of an ovn-lb-vip- port", func() {
+	It("emits VIPPortFIPChanged only for a port_fip change of an ovn-lb-vip- port", func() {
 		vipName := "ovn-lb-vip-0b2c4f86-6a42-4b43-9d4e-f6e0c5b1a001"
 		mark := col.len()
 		setLSPExternalIDs(nbc, "vip-port-1", map[string]string{"neutron:port_name": vipName, "neutron:port_fip": "172.24.4.10"})
@@ -84,7 +84,7 @@ var _ = ginkgo.Describe("typed events", func() {
 		Consistently(func() []watcher.Event { return col.since(mark) }).Should(HaveLen(1))
 	})
 
-	ginkgo.It("emits ServiceMonitorUpdated and ServiceMonitorDeleted, not creates", func() {
+	It("emits ServiceMonitorUpdated and ServiceMonitorDeleted, not creates", func() {
 		mark := col.len()
 		uuid := addServiceMonitor(sbc, "10.0.0.5", 80)
 		Consistently(func() []watcher.Event { return col.since(mark) }).Should(BeEmpty())
@@ -110,7 +110,7 @@ var _ = ginkgo.Describe("typed events", func() {
 		Consistently(func() []watcher.Event { return col.since(mark) }).Should(HaveLen(1))
 	})
 
-	ginkgo.It("exposes caches that hold the monitored tables", func() {
+	It("exposes caches that hold the monitored tables", func() {
 		Expect(cacheLRPNames(w.NB())).To(Equal([]string{"lrp-existing"}))
 		uuid := addServiceMonitor(sbc, "10.0.0.6", 8080)
 		Eventually(func() bool { return w.SB().Cache().Table(sb.ServiceMonitorTable).HasRow(uuid) }).Should(BeTrue())
