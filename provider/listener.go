@@ -25,7 +25,6 @@ const (
 	keyHCVIP    = "octavia:vip"
 )
 
-
 // ListenerCreate is listener_create (operations.md §8.1).
 func (d *Driver) ListenerCreate(ctx context.Context, l *octavia.Listener) error {
 	if err := octavia.ValidateListenerCreate(l); err != nil {

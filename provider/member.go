@@ -657,4 +657,3 @@ func copyMap(m map[string]string) map[string]string {
 	}
 	return out
 }
-

@@ -32,13 +32,19 @@ func (d *Driver) L7PolicyDelete(context.Context) error {
 }
 
 // L7RuleCreate is l7rule_create: not supported.
-func (d *Driver) L7RuleCreate(context.Context) error { return notImplemented(octavia.MethodL7RuleCreate) }
+func (d *Driver) L7RuleCreate(context.Context) error {
+	return notImplemented(octavia.MethodL7RuleCreate)
+}
 
 // L7RuleUpdate is l7rule_update: not supported.
-func (d *Driver) L7RuleUpdate(context.Context) error { return notImplemented(octavia.MethodL7RuleUpdate) }
+func (d *Driver) L7RuleUpdate(context.Context) error {
+	return notImplemented(octavia.MethodL7RuleUpdate)
+}
 
 // L7RuleDelete is l7rule_delete: not supported.
-func (d *Driver) L7RuleDelete(context.Context) error { return notImplemented(octavia.MethodL7RuleDelete) }
+func (d *Driver) L7RuleDelete(context.Context) error {
+	return notImplemented(octavia.MethodL7RuleDelete)
+}
 
 // GetSupportedFlavorMetadata is get_supported_flavor_metadata: not supported.
 func (d *Driver) GetSupportedFlavorMetadata(context.Context) error {
