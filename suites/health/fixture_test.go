@@ -31,6 +31,8 @@ type fixture struct {
 	ListenerPort, MemberPort       int
 	Members                        []fxMember
 	WithListener                   bool
+	// NoLSP lists member indexes created without an LSP (unmappable).
+	NoLSP map[int]bool
 }
 
 var macCounter atomic.Uint32
@@ -94,6 +96,9 @@ func (f *fixture) create(ctx context.Context) {
 	var ops []ovsdb.Operation
 	var portUUIDs []string
 	for i, m := range f.Members {
+		if f.NoLSP[i] {
+			continue
+		}
 		lsp := &nb.LogicalSwitchPort{
 			UUID:      fmt.Sprintf("lsp%d", i),
 			Name:      m.LSP,
@@ -150,7 +155,7 @@ func (f *fixture) create(ctx context.Context) {
 	Expect(err).NotTo(HaveOccurred())
 	ops = append(ops, o...)
 	res := transact(ctx, env.nb, ops...)
-	lbUUID := res[len(f.Members)].UUID.GoUUID
+	lbUUID := res[len(portUUIDs)].UUID.GoUUID
 	Eventually(func() bool {
 		return env.nb.Cache().Table(nb.LoadBalancerTable).Row(lbUUID) != nil &&
 			env.nb.Cache().Table(nb.LogicalSwitchTable).Row(res[len(res)-1].UUID.GoUUID) != nil

@@ -43,6 +43,7 @@ var env struct {
 	neutron  *fakeneutron.Server
 	agent    *driveragent.Server
 	monitors *health.Monitors
+	status   *octavia.StatusClient
 	log      *logrus.Entry
 }
 
@@ -78,12 +79,12 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 
 	env.agent, err = driveragent.Start(env.dir, env.log)
 	Expect(err).NotTo(HaveOccurred())
-	status := octavia.NewStatusClient(env.agent.StatusConfig(),
+	env.status = octavia.NewStatusClient(env.agent.StatusConfig(),
 		octavia.RetryPolicy{InitialInterval: 10 * time.Millisecond, MaxInterval: 50 * time.Millisecond, MaxAttempts: 3}, env.log)
 	get := octavia.NewGetClient(env.agent.GetConfig(), env.log)
 
 	env.monitors = health.New(health.Config{
-		Store: env.store, Neutron: nc, Get: get, Status: status, Log: env.log,
+		Store: env.store, Neutron: nc, Get: get, Status: env.status, Log: env.log,
 	})
 }, NodeTimeout(60*time.Second))
 
@@ -129,7 +130,10 @@ func transact(ctx context.Context, c client.Client, ops ...ovsdb.Operation) []ov
 // changed, UUIDs included.
 func nbDump() string {
 	GinkgoHelper()
-	out, err := exec.Command("ovsdb-client", "dump", env.nbs.Remote(), "OVN_Northbound").CombinedOutput()
+	// Let ovn-northd finish what it writes back to NB (e.g. LSP up) first.
+	out, err := exec.Command("ovn-nbctl", "--db="+env.nbs.Remote(), "--timeout=10", "--wait=sb", "sync").CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(out))
+	out, err = exec.Command("ovsdb-client", "dump", env.nbs.Remote(), "OVN_Northbound").CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), string(out))
 	var keep []string
 	skip := false
