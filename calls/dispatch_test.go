@@ -55,11 +55,15 @@ func (r *recorder) ListenerUpdate(_ context.Context, o, n *octavia.Listener) err
 func (r *recorder) ListenerDelete(_ context.Context, l *octavia.Listener) error {
 	return r.rec("ListenerDelete", l)
 }
-func (r *recorder) PoolCreate(_ context.Context, p *octavia.Pool) error { return r.rec("PoolCreate", p) }
+func (r *recorder) PoolCreate(_ context.Context, p *octavia.Pool) error {
+	return r.rec("PoolCreate", p)
+}
 func (r *recorder) PoolUpdate(_ context.Context, o, n *octavia.Pool) error {
 	return r.rec("PoolUpdate", o, n)
 }
-func (r *recorder) PoolDelete(_ context.Context, p *octavia.Pool) error { return r.rec("PoolDelete", p) }
+func (r *recorder) PoolDelete(_ context.Context, p *octavia.Pool) error {
+	return r.rec("PoolDelete", p)
+}
 func (r *recorder) MemberCreate(_ context.Context, m *octavia.Member) error {
 	return r.rec("MemberCreate", m)
 }
