@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/ovn-octavia/ovn-octavia/agent"
 )
 
-// runAgent runs the provider agent (package agent).
-func runAgent(_ context.Context, _ []string, std stdio) int {
-	fmt.Fprintln(std.err, "ovn-octavia agent: not available in this build (package agent is not part of it)")
-	return exitError
+// runAgent runs the provider agent; agent.Main owns its flags and output.
+func runAgent(ctx context.Context, args []string, std stdio) int {
+	return agent.Main(ctx, args, std.out, std.err)
 }
 
 // runDemo runs the self-contained demo (package demo).
