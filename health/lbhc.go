@@ -4,6 +4,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 )
@@ -19,11 +20,11 @@ const (
 // hcAddress returns the unbracketed address an LBHC checks: octavia:vip,
 // else the text of vip before its last ':'.
 func hcAddress(hc *nb.LoadBalancerHealthCheck) string {
-	if a := hc.ExternalIDs[KeyHCVIP]; a != "" {
+	if a := hc.ExternalIDs[lbdata.KeyHCVIP]; a != "" {
 		return a
 	}
 	if i := strings.LastIndex(hc.Vip, ":"); i > 0 {
-		return unbracket(hc.Vip[:i])
+		return lbdata.UnbracketIP(hc.Vip[:i])
 	}
 	return ""
 }
@@ -32,7 +33,7 @@ func hcAddress(hc *nb.LoadBalancerHealthCheck) string {
 func healthChecksOf(t *nbtxn.Txn, lb *nb.LoadBalancer, hmID string) []*nb.LoadBalancerHealthCheck {
 	var out []*nb.LoadBalancerHealthCheck
 	for _, hc := range t.HealthChecksOf(lb) {
-		if hc.ExternalIDs[KeyHCHealthMonitor] == hmID {
+		if hc.ExternalIDs[lbdata.KeyHCHealthMonitor] == hmID {
 			out = append(out, hc)
 		}
 	}
@@ -57,15 +58,15 @@ func ensureHealthChecks(t *nbtxn.Txn, lb *nb.LoadBalancer, hmID, poolID string, 
 		have[addr] = true
 		vip := ""
 		if port != "" {
-			vip = hostPort(addr, port)
+			vip = lbdata.JoinIPPort(addr, port)
 		}
 		t.CreateHealthCheck(lb, &nb.LoadBalancerHealthCheck{
 			Vip:     vip,
 			Options: maps.Clone(opts),
 			ExternalIDs: map[string]string{
-				KeyHCHealthMonitor: hmID,
-				KeyHCPoolID:        poolID,
-				KeyHCVIP:           addr,
+				lbdata.KeyHCHealthMonitor: hmID,
+				lbdata.KeyHCPoolID:        poolID,
+				lbdata.KeyHCVIP:           addr,
 			},
 		})
 		n++
@@ -82,14 +83,14 @@ func ensureHealthChecks(t *nbtxn.Txn, lb *nb.LoadBalancer, hmID, poolID string, 
 func SetHealthCheckPort(t *nbtxn.Txn, lb *nb.LoadBalancer, poolID, port string) int {
 	n := 0
 	for _, hc := range t.HealthChecksOf(lb) {
-		if hc.ExternalIDs[KeyHCPoolID] != poolID {
+		if hc.ExternalIDs[lbdata.KeyHCPoolID] != poolID {
 			continue
 		}
 		var addr string
 		if i := strings.LastIndex(hc.Vip, ":"); hc.Vip != "" && i > 0 {
 			addr = hc.Vip[:i]
-		} else if a := hc.ExternalIDs[KeyHCVIP]; a != "" {
-			addr = bracket(a)
+		} else if a := hc.ExternalIDs[lbdata.KeyHCVIP]; a != "" {
+			addr = lbdata.BracketIP(a)
 		} else {
 			continue
 		}
@@ -120,25 +121,25 @@ func AddFIPHealthChecks(t *nbtxn.Txn, lb *nb.LoadBalancer, vipIPs []string, fip 
 	hasFIP := map[string]bool{} // HM id -> has an LBHC for fip
 	for _, hc := range hcs {
 		if sameIP(hcAddress(hc), fip) {
-			hasFIP[hc.ExternalIDs[KeyHCHealthMonitor]] = true
+			hasFIP[hc.ExternalIDs[lbdata.KeyHCHealthMonitor]] = true
 		}
 	}
 	n := 0
 	for _, hc := range hcs {
-		hm := hc.ExternalIDs[KeyHCHealthMonitor]
+		hm := hc.ExternalIDs[lbdata.KeyHCHealthMonitor]
 		if hasFIP[hm] || !isVIP(hcAddress(hc)) {
 			continue
 		}
 		hasFIP[hm] = true
 		vip := ""
 		if i := strings.LastIndex(hc.Vip, ":"); i > 0 && isDigits(hc.Vip[i+1:]) {
-			vip = hostPort(fip, hc.Vip[i+1:])
+			vip = lbdata.JoinIPPort(fip, hc.Vip[i+1:])
 		}
 		ext := maps.Clone(hc.ExternalIDs)
 		if ext == nil {
 			ext = map[string]string{}
 		}
-		ext[KeyHCVIP] = fip
+		ext[lbdata.KeyHCVIP] = fip
 		t.CreateHealthCheck(lb, &nb.LoadBalancerHealthCheck{
 			Vip:         vip,
 			Options:     maps.Clone(hc.Options),

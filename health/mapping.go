@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
@@ -66,7 +67,7 @@ func (m *Monitors) memberLSP(ctx context.Context, t *nbtxn.Txn, lk *lookups, ip,
 	if err != nil {
 		return nil, fmt.Errorf("get member subnet %s: %w", subnetID, err)
 	}
-	ls := t.SwitchByName(switchName(sn.NetworkID))
+	ls := t.SwitchByName(lbdata.NeutronName(sn.NetworkID))
 	if ls == nil {
 		return nil, nil
 	}
@@ -139,11 +140,11 @@ func (m *Monitors) mapMember(ctx context.Context, t *nbtxn.Txn, lk *lookups, lb 
 		log.WithField("subnet_id", mem.SubnetID).Warn("member port not found in NB; member cannot be health checked")
 		return octavia.OperatingError, nil
 	}
-	netID := strings.ReplaceAll(lsp.ExternalIDs[keyLSPNetworkName], switchPrefix, "")
+	netID := lbdata.StripNeutron(lsp.ExternalIDs[lbdata.KeyNetworkName])
 	if netID == "" {
 		netID = lk.subnets[mem.SubnetID].NetworkID
 	}
-	port, err := m.ensureHMPort(ctx, t, lk, netID, mem.SubnetID, lsp.ExternalIDs[keyLSPProjectID])
+	port, err := m.ensureHMPort(ctx, t, lk, netID, mem.SubnetID, lsp.ExternalIDs[lbdata.KeyProjectID])
 	if err != nil {
 		return octavia.OperatingError, err
 	}
@@ -155,7 +156,7 @@ func (m *Monitors) mapMember(ctx context.Context, t *nbtxn.Txn, lk *lookups, lb 
 	if lb.IPPortMappings == nil {
 		lb.IPPortMappings = map[string]string{}
 	}
-	lb.IPPortMappings[bracket(mem.IP)] = lsp.Name + ":" + bracket(src)
+	lb.IPPortMappings[lbdata.BracketIP(mem.IP)] = lsp.Name + ":" + lbdata.BracketIP(src)
 	return octavia.OperatingOnline, nil
 }
 
@@ -167,10 +168,10 @@ func (m *Monitors) mapMember(ctx context.Context, t *nbtxn.Txn, lk *lookups, lb 
 func (m *Monitors) UnmapMember(t *nbtxn.Txn, lb *nb.LoadBalancer, mem Member) {
 	exclude := ""
 	for _, k := range sortedKeys(lb.ExternalIDs) {
-		if !isPoolKey(k) {
+		if !lbdata.IsPoolKey(k) {
 			continue
 		}
-		members, _ := parseMembers(lb.ExternalIDs[k])
+		members := parseMembers(lb.ExternalIDs[k])
 		for _, e := range members {
 			if e.ID == mem.ID {
 				exclude = k
@@ -187,23 +188,23 @@ func (m *Monitors) UnmapPool(t *nbtxn.Txn, lb *nb.LoadBalancer, poolID string) {
 	if !ok {
 		return
 	}
-	members, _ := parseMembers(lb.ExternalIDs[key])
+	members := parseMembers(lb.ExternalIDs[key])
 	for _, e := range members {
 		unmapIP(lb, e.IP, key)
 	}
 }
 
 func unmapIP(lb *nb.LoadBalancer, ip, excludePoolKey string) {
-	key := bracket(ip)
+	key := lbdata.BracketIP(ip)
 	if _, ok := lb.IPPortMappings[key]; !ok {
 		return
 	}
 	ms := memberStatuses(lb.ExternalIDs)
 	for _, k := range sortedKeys(lb.ExternalIDs) {
-		if !isPoolKey(k) || k == excludePoolKey {
+		if !lbdata.IsPoolKey(k) || k == excludePoolKey {
 			continue
 		}
-		members, _ := parseMembers(lb.ExternalIDs[k])
+		members := parseMembers(lb.ExternalIDs[k])
 		for _, e := range members {
 			if sameIP(e.IP, ip) && statusOf(ms, e.ID) != octavia.OperatingNoMonitor {
 				return // still monitored through another pool

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
@@ -127,21 +128,21 @@ func hmOptions(hm *octavia.HealthMonitor, required bool) (map[string]string, err
 func findRowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
 	var enabledUUID, disabledUUID string
 	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if isForeign(lb) {
+		if lbdata.IsForeignRow(lb.ExternalIDs) {
 			return true
 		}
-		if _, ok := lb.ExternalIDs[poolPrefix+poolID]; ok {
+		if _, ok := lb.ExternalIDs[lbdata.PoolKey(poolID, true)]; ok {
 			enabledUUID = lb.UUID
 			return false
 		}
-		if _, ok := lb.ExternalIDs[poolPrefix+poolID+disabledSuffix]; ok && disabledUUID == "" {
+		if _, ok := lb.ExternalIDs[lbdata.PoolKey(poolID, false)]; ok && disabledUUID == "" {
 			disabledUUID = lb.UUID
 		}
 		return true
 	})
-	uuid, key := enabledUUID, poolPrefix+poolID
+	uuid, key := enabledUUID, lbdata.PoolKey(poolID, true)
 	if uuid == "" {
-		uuid, key = disabledUUID, poolPrefix+poolID+disabledSuffix
+		uuid, key = disabledUUID, lbdata.PoolKey(poolID, false)
 	}
 	if uuid == "" {
 		return nil, ""
@@ -158,7 +159,7 @@ func findRowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
 func findRowByHM(t *nbtxn.Txn, hmID, poolID string) (*nb.LoadBalancer, []*nb.LoadBalancerHealthCheck) {
 	var uuid string
 	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if !isForeign(lb) && strings.Contains(lb.ExternalIDs[keyHealthMonitors], hmID) {
+		if !lbdata.IsForeignRow(lb.ExternalIDs) && strings.Contains(lb.ExternalIDs[lbdata.KeyHealthMonitors], hmID) {
 			uuid = lb.UUID
 			return false
 		}
@@ -241,7 +242,7 @@ func (m *Monitors) Create(ctx context.Context, hm *octavia.HealthMonitor) error 
 		}
 		lbID = lb.Name
 		listener = listenersOfPool(lb.ExternalIDs, poolID)
-		members, _ = parseMembers(lb.ExternalIDs[key])
+		members = parseMembers(lb.ExternalIDs[key])
 
 		ms := memberStatuses(lb.ExternalIDs)
 		for _, mem := range members {
@@ -252,12 +253,8 @@ func (m *Monitors) Create(ctx context.Context, hm *octavia.HealthMonitor) error 
 			}
 		}
 		ensureHealthChecks(t, lb, hmID, poolID, opts)
-		ids := healthMonitorIDs(lb.ExternalIDs)
-		if !containsID(ids, hmID) {
-			ids = append(ids, hmID)
-		}
-		if err := setHealthMonitorIDs(lb, ids); err != nil {
-			return err
+		if _, err := lbdata.AddHealthMonitor(lb.ExternalIDs, hmID); err != nil {
+			return fmt.Errorf("load balancer %s: %w", lb.Name, err)
 		}
 
 		for _, mem := range members {
@@ -278,9 +275,7 @@ func (m *Monitors) Create(ctx context.Context, hm *octavia.HealthMonitor) error 
 			}
 			ms.Set(mem.ID, st)
 		}
-		if err := setMemberStatuses(lb, ms); err != nil {
-			return err
-		}
+		ms.Store(lb.ExternalIDs)
 		row = &nb.LoadBalancer{UUID: lb.UUID, Name: lb.Name, ExternalIDs: maps.Clone(lb.ExternalIDs)}
 		return nil
 	})
@@ -339,29 +334,20 @@ func createFailureStatus(hmID, poolID string, listeners []string, members []Memb
 // listenersOfPool returns the ids of listeners (both key forms, key order)
 // whose value links pool_<poolID>.
 func listenersOfPool(ext map[string]string, poolID string) []string {
-	want := poolPrefix + poolID
+	want := lbdata.PoolKey(poolID, true)
 	var out []string
 	for _, k := range sortedKeys(ext) {
-		if !strings.HasPrefix(k, listenerPrefix) {
+		if !strings.HasPrefix(k, lbdata.PrefixListener) {
 			continue
 		}
 		for _, part := range strings.Split(ext[k], ":") {
 			if part == want {
-				out = append(out, strings.TrimPrefix(k, listenerPrefix))
+				out = append(out, strings.TrimPrefix(k, lbdata.PrefixListener))
 				break
 			}
 		}
 	}
 	return out
-}
-
-func containsID(ids []any, id string) bool {
-	for _, v := range ids {
-		if s, ok := v.(string); ok && s == id {
-			return true
-		}
-	}
-	return false
 }
 
 // Update is health_monitor_update (operations.md §12.2): the supplied
@@ -446,28 +432,21 @@ func (m *Monitors) Delete(ctx context.Context, hm *octavia.HealthMonitor) error 
 		lbID = lb.Name
 		listeners = listenersOfPool(lb.ExternalIDs, poolID)
 		if key, ok := poolKeyOf(lb.ExternalIDs, poolID); ok {
-			members, _ = parseMembers(lb.ExternalIDs[key])
+			members = parseMembers(lb.ExternalIDs[key])
 		}
 		ms := memberStatuses(lb.ExternalIDs)
 		for _, mem := range members {
 			ms.Set(mem.ID, octavia.OperatingNoMonitor)
 		}
-		if err := setMemberStatuses(lb, ms); err != nil {
-			return err
-		}
+		ms.Store(lb.ExternalIDs)
 		m.UnmapPool(t, lb, poolID)
 		for _, hc := range hcs {
 			t.RemoveHealthCheck(lb, hc)
 		}
-		ids := healthMonitorIDs(lb.ExternalIDs)
-		kept := ids[:0]
-		for _, v := range ids {
-			if s, ok := v.(string); !ok || s != hmID {
-				kept = append(kept, v)
-			}
-		}
-		if err := setHealthMonitorIDs(lb, kept); err != nil {
-			return err
+		if _, err := lbdata.RemoveHealthMonitor(lb.ExternalIDs, hmID); err != nil {
+			// The LBHC rows are what monitors; a corrupt list must not
+			// keep them alive.
+			log.WithError(err).Warn("cannot remove the monitor from a corrupt octavia:healthmonitors")
 		}
 		seen := map[string]bool{}
 		for _, mem := range members {

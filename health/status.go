@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
-	"github.com/ovn-octavia/ovn-octavia/pyjson"
 )
 
 // ErrUnknownLoadBalancer reports a roll-up for an LB Octavia does not know
@@ -29,6 +28,11 @@ type adminStates struct {
 	pools     map[string]bool
 	listeners map[string]bool
 }
+
+// LBAdminUp, PoolAdminUp and ListenerAdminUp implement lbdata.AdminStates.
+func (a *adminStates) LBAdminUp() bool                { return a.lbUp }
+func (a *adminStates) PoolAdminUp(id string) bool     { return a.pools[id] }
+func (a *adminStates) ListenerAdminUp(id string) bool { return a.listeners[id] }
 
 // adminStatesFor reads the LB from the get socket, then each pool and
 // listener of the row that is not in the LB's tree (events-and-status.md
@@ -62,16 +66,6 @@ func (m *Monitors) adminStatesFor(ctx context.Context, lbID string, ext map[stri
 	return a, nil
 }
 
-// keyID returns the second '_'-separated field of a key ("pool_<id>:D" ->
-// "<id>:D"), as the reference extracts ids.
-func keyID(k string) string {
-	f := strings.Split(k, "_")
-	if len(f) < 2 {
-		return ""
-	}
-	return f[1]
-}
-
 // RollUp computes the status of one NB row (events-and-status.md §7): every
 // member of neutron:member_status, every pool and listener of the row, and
 // the LB, all ACTIVE, with admin states from one get-socket LB read (plus
@@ -81,95 +75,7 @@ func (m *Monitors) RollUp(ctx context.Context, lb *nb.LoadBalancer) (octavia.Sta
 	if err != nil {
 		return octavia.Status{}, err
 	}
-	return rollUp(lb.Name, lb.ExternalIDs, a), nil
-}
-
-func rollUp(name string, ext map[string]string, a *adminStates) octavia.Status {
-	active := octavia.ProvisioningActive
-	ms := memberStatuses(ext)
-	var s octavia.Status
-	s.Touch(octavia.KindMembers)
-	for _, id := range ms.Keys() {
-		s.Add(octavia.KindMembers, octavia.StatusEntry{ID: id, ProvisioningStatus: active, OperatingStatus: statusOf(ms, id)})
-	}
-
-	poolStatus := map[string]string{}
-	s.Touch(octavia.KindPools)
-	for _, k := range sortedKeys(ext) {
-		if !isPoolKey(k) {
-			continue
-		}
-		pid := keyID(k)
-		st := octavia.OperatingOnline
-		if !a.pools[pid] || ms.Len() == 0 {
-			st = octavia.OperatingOffline
-		} else {
-			n, errs := 0, 0
-			for _, e := range strings.Split(ext[k], ",") {
-				if e == "" {
-					continue
-				}
-				n++
-				mst := statusOf(ms, keyID(e))
-				if mst == "" {
-					mst = octavia.OperatingOnline
-				}
-				if mst == octavia.OperatingError {
-					errs++
-				}
-			}
-			switch {
-			case n > 0 && errs == n:
-				st = octavia.OperatingError
-			case errs > 0:
-				st = octavia.OperatingDegraded
-			}
-		}
-		poolStatus[pid] = st
-		s.Add(octavia.KindPools, octavia.StatusEntry{ID: pid, ProvisioningStatus: active, OperatingStatus: st})
-	}
-
-	lbStatus := octavia.OperatingOnline
-	anyErr, anyDeg := false, false
-	s.Touch(octavia.KindListeners)
-	for _, k := range sortedKeys(ext) {
-		if !strings.Contains(k, listenerPrefix) {
-			continue
-		}
-		lid := keyID(k)
-		st := octavia.OperatingOnline
-		if !a.listeners[lid] {
-			st = octavia.OperatingOffline
-		} else {
-			for _, part := range strings.Split(ext[k], ",") {
-				if !strings.Contains(part, poolPrefix) {
-					continue
-				}
-				_, pid, _ := strings.Cut(part, "_")
-				switch poolStatus[pid] {
-				case octavia.OperatingError:
-					st = octavia.OperatingError
-				case octavia.OperatingDegraded:
-					if st != octavia.OperatingError {
-						st = octavia.OperatingDegraded
-					}
-				}
-			}
-		}
-		anyErr = anyErr || st == octavia.OperatingError
-		anyDeg = anyDeg || st == octavia.OperatingDegraded
-		s.Add(octavia.KindListeners, octavia.StatusEntry{ID: lid, ProvisioningStatus: active, OperatingStatus: st})
-	}
-	switch {
-	case !a.lbUp:
-		lbStatus = octavia.OperatingOffline
-	case anyErr:
-		lbStatus = octavia.OperatingError
-	case anyDeg:
-		lbStatus = octavia.OperatingDegraded
-	}
-	s.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: name, ProvisioningStatus: active, OperatingStatus: lbStatus})
-	return s
+	return lbdata.RollUp(lb.Name, lb.ExternalIDs, a), nil
 }
 
 // SMChange is one SB Service_Monitor event (E4): an update (Deleted false,
@@ -195,7 +101,7 @@ func MemberStatusFor(c SMChange) string {
 // mappingOf returns the ip_port_mappings key and value a Service_Monitor
 // row corresponds to (NB §15).
 func mappingOf(sm *sb.ServiceMonitor) (key, value string) {
-	return bracket(sm.IP), sm.LogicalPort + ":" + bracket(sm.SrcIP)
+	return lbdata.BracketIP(sm.IP), sm.LogicalPort + ":" + lbdata.BracketIP(sm.SrcIP)
 }
 
 func smProtocol(sm *sb.ServiceMonitor) string {
@@ -224,7 +130,7 @@ func (m *Monitors) ApplyServiceMonitors(ctx context.Context, t *nbtxn.Txn, chang
 	type target struct{ key, value, proto string }
 	index := map[target][]string{}
 	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if len(lb.IPPortMappings) == 0 || isForeign(lb) {
+		if len(lb.IPPortMappings) == 0 || lbdata.IsForeignRow(lb.ExternalIDs) {
 			return true
 		}
 		proto := ""
@@ -275,9 +181,7 @@ func (m *Monitors) ApplyServiceMonitors(ctx context.Context, t *nbtxn.Txn, chang
 	}
 	out := make([]string, 0, len(matched))
 	for uuid := range matched {
-		if err := setMemberStatuses(statuses[uuid].lb, statuses[uuid].ms); err != nil {
-			return nil, err
-		}
+		statuses[uuid].ms.Store(statuses[uuid].lb.ExternalIDs)
 		out = append(out, uuid)
 	}
 	sort.Strings(out)
@@ -286,7 +190,7 @@ func (m *Monitors) ApplyServiceMonitors(ctx context.Context, t *nbtxn.Txn, chang
 
 type rowStatuses struct {
 	lb *nb.LoadBalancer
-	ms *pyjson.Object
+	ms *lbdata.MemberStatus
 }
 
 // membersAt returns the ids of every member entry (any pool, both key
@@ -296,10 +200,10 @@ type rowStatuses struct {
 func membersAt(ext map[string]string, ip, port string) []string {
 	var out []string
 	for _, k := range sortedKeys(ext) {
-		if !isPoolKey(k) {
+		if !lbdata.IsPoolKey(k) {
 			continue
 		}
-		members, _ := parseMembers(ext[k])
+		members := parseMembers(ext[k])
 		for _, mem := range members {
 			if mem.Port == port && sameIP(mem.IP, ip) {
 				out = append(out, mem.ID)
@@ -350,7 +254,7 @@ func (m *Monitors) RollUpRows(ctx context.Context, uuids []string) (octavia.Stat
 		} else if err := m.addFallbacks(ctx, a, lb.ExternalIDs); err != nil {
 			return out, err
 		}
-		out.Merge(rollUp(lb.Name, lb.ExternalIDs, a))
+		out.Merge(lbdata.RollUp(lb.Name, lb.ExternalIDs, a))
 	}
 	return out, nil
 }
@@ -358,9 +262,9 @@ func (m *Monitors) RollUpRows(ctx context.Context, uuids []string) (octavia.Stat
 // addFallbacks reads the pools and listeners of ext that a are missing.
 func (m *Monitors) addFallbacks(ctx context.Context, a *adminStates, ext map[string]string) error {
 	for _, k := range sortedKeys(ext) {
-		id := keyID(k)
-		isL := strings.Contains(k, listenerPrefix)
-		if !isL && !strings.Contains(k, poolPrefix) {
+		id := lbdata.IDFromKey(k)
+		isL := lbdata.IsListenerKey(k)
+		if !isL && !lbdata.IsPoolKey(k) {
 			continue
 		}
 		known := a.pools
@@ -371,7 +275,7 @@ func (m *Monitors) addFallbacks(ctx context.Context, a *adminStates, ext map[str
 			continue
 		}
 		up := false
-		if !strings.HasSuffix(id, disabledSuffix) {
+		if !lbdata.IsDisabledKey(id) {
 			if isL {
 				li, err := m.get.GetListener(ctx, id)
 				if err != nil {
