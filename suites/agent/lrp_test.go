@@ -1,0 +1,144 @@
+package agent_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/ovn-kubernetes/libovsdb/ovsdb"
+
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+)
+
+// topo is the N1/N2/N3 scenario: router R, networks N1..N3, a provider
+// network PN (R's gateway), LB1 with its VIP on N1 (on R from the start),
+// LB2 with its VIP on N2 (not routed yet) and a Neutron port-forwarding row
+// on R.
+type topo struct {
+	w                       *world
+	r, n1, n2, n3, pn       string
+	lb1, lb2, pf            string // row UUIDs
+	lb1ID, lb2ID, pfName    string
+	lrpN1, lrpN2, lrpN3, gw string
+}
+
+func newTopo(w *world) *topo {
+	GinkgoHelper()
+	t := &topo{w: w, r: newID(), n1: newID(), n2: newID(), n3: newID(), pn: newID(),
+		lb1ID: newID(), lb2ID: newID()}
+	t.pfName = "pf-floatingip-" + newID() + "-tcp"
+	for _, n := range []string{t.n1, t.n2, t.n3} {
+		w.addNetwork(n, false)
+	}
+	w.addNetwork(t.pn, true)
+	w.addRouter(t.r)
+	t.lrpN1 = w.addInterface(t.r, t.n1, "10.1.0.1/24", false)
+	t.gw = w.addInterface(t.r, t.pn, "172.24.4.10/24", true)
+	t.lb1 = w.addLB(lbSpec{ID: t.lb1ID, VIP: "10.1.0.10", VIPPort: newID(),
+		Ext:      map[string]string{"ls_refs": lsRefs(swName(t.n1), 1), "lr_ref": rtrName(t.r)},
+		Switches: []string{t.n1}, Routers: []string{t.r}})
+	t.lb2 = w.addLB(lbSpec{ID: t.lb2ID, VIP: "10.2.0.10", VIPPort: newID(),
+		Ext:      map[string]string{"ls_refs": lsRefs(swName(t.n2), 1)},
+		Switches: []string{t.n2}})
+	// A Neutron port-forwarding row on R: not ours, never modified.
+	t.pf = w.addLB(lbSpec{ID: t.pfName, VIP: "", VIPPort: "",
+		Ext:     map[string]string{"neutron:device_owner": "port_forwarding_plugin", "neutron:router_name": rtrName(t.r)},
+		Routers: []string{t.r}})
+	return t
+}
+
+// The N1/N2/N3 steps and the associations events-and-status §4 gives after
+// each.
+func (t *topo) step1AddN2() {
+	t.lrpN2 = t.w.addInterface(t.r, t.n2, "10.2.0.1/24", false)
+}
+func (t *topo) step2AddN3() {
+	t.lrpN3 = t.w.addInterface(t.r, t.n3, "10.3.0.1/24", false)
+}
+func (t *topo) step3RemoveN1() {
+	t.w.removeInterface(t.r, t.n1, t.lrpN1)
+}
+
+func (t *topo) expectAfterStep1() {
+	GinkgoHelper()
+	w := t.w
+	// LB2 (on N2) joins R and R's switches; R's rows (LB1 and the
+	// port-forwarding row, the §4.1 quirk) join N2.
+	Eventually(func() []string { return w.onRouter(t.r) }).Should(Equal(sorted(t.lb1ID, t.lb2ID, t.pfName)))
+	Eventually(func() []string { return w.onSwitch(t.n1) }).Should(Equal(sorted(t.lb1ID, t.lb2ID)))
+	Eventually(func() []string { return w.onSwitch(t.n2) }).Should(Equal(sorted(t.lb1ID, t.lb2ID, t.pfName)))
+	Eventually(func() map[string]string { return w.ext(t.lb2) }).Should(HaveKeyWithValue("lr_ref", rtrName(t.r)))
+	Expect(w.ext(t.lb2)).To(HaveKeyWithValue("ls_refs", lsRefs(swName(t.n2), 1)), "router association never counts")
+	Expect(w.ext(t.lb1)).To(HaveKeyWithValue("lr_ref", rtrName(t.r)))
+	Expect(w.onSwitch(t.pn)).To(BeEmpty(), "the gateway's provider network gets no LB")
+}
+
+func (t *topo) expectAfterStep2() {
+	GinkgoHelper()
+	w := t.w
+	Eventually(func() []string { return w.onSwitch(t.n3) }).Should(Equal(sorted(t.lb1ID, t.lb2ID, t.pfName)))
+	Expect(w.onRouter(t.r)).To(Equal(sorted(t.lb1ID, t.lb2ID, t.pfName)))
+	Expect(w.onSwitch(t.n1)).To(Equal(sorted(t.lb1ID, t.lb2ID)))
+	Expect(w.onSwitch(t.n2)).To(Equal(sorted(t.lb1ID, t.lb2ID, t.pfName)))
+}
+
+func (t *topo) expectAfterStep3() {
+	GinkgoHelper()
+	w := t.w
+	// LB1 counts N1 in ls_refs: detached from R, its lr_ref goes, and it
+	// leaves R's remaining switches. LB2 and the PF row leave N1.
+	Eventually(func() []string { return w.onRouter(t.r) }).Should(Equal(sorted(t.lb2ID, t.pfName)))
+	Eventually(func() []string { return w.onSwitch(t.n1) }).Should(Equal(sorted(t.lb1ID)))
+	Eventually(func() []string { return w.onSwitch(t.n2) }).Should(Equal(sorted(t.lb2ID, t.pfName)))
+	Eventually(func() []string { return w.onSwitch(t.n3) }).Should(Equal(sorted(t.lb2ID, t.pfName)))
+	Eventually(func() map[string]string { return w.ext(t.lb1) }).ShouldNot(HaveKey("lr_ref"))
+	Expect(w.ext(t.lb2)).To(HaveKeyWithValue("lr_ref", rtrName(t.r)))
+	Expect(w.ext(t.lb1)).To(HaveKeyWithValue("ls_refs", lsRefs(swName(t.n1), 1)))
+	Expect(w.ext(t.pf)).NotTo(HaveKey("lr_ref"), "foreign rows are never modified")
+	Expect(w.onSwitch(t.pn)).To(BeEmpty())
+}
+
+var _ = Describe("router interface events", func() {
+	It("N1/N2/N3: add N2, add N3, remove N1 end with the spec's associations", func() {
+		w := newWorld()
+		t := newTopo(w)
+		a := w.start()
+
+		t.step1AddN2()
+		t.expectAfterStep1()
+		t.step2AddN3()
+		t.expectAfterStep2()
+		t.step3RemoveN1()
+		t.expectAfterStep3()
+
+		// Nothing else is written once the events are handled.
+		before := a.a.Store().Stats()
+		Consistently(func() int64 { return a.a.Store().Stats().Transactions }).Should(Equal(before.Transactions))
+	})
+
+	It("does not double the neutron- prefix of neutron:router_name", func() {
+		w := newWorld()
+		t := newTopo(w)
+		w.start()
+		// ML2/OVN may write the router name with its prefix.
+		port := newID()
+		w.transact(w.nb,
+			nbInsertLRP("lrp-"+port, "10.2.0.1/24", map[string]string{
+				"neutron:router_name": rtrName(t.r), "neutron:network_name": swName(t.n2)}),
+			mutateRefs(nb.LogicalRouterTable, whereName(rtrName(t.r)), "ports", ovsdb.MutateOperationInsert, "lrp"))
+		Eventually(func() []string { return w.onRouter(t.r) }).Should(ContainElement(t.lb2ID))
+		Eventually(func() []string { return w.onSwitch(t.n2) }).Should(ContainElement(t.lb1ID))
+	})
+
+	It("a gateway port (is_ext_gw) brings the network's LBs to the router, not the router's LBs to the network", func() {
+		w := newWorld()
+		t := newTopo(w)
+		nx := newID()
+		w.addNetwork(nx, false)
+		lb3ID := newID()
+		w.addLB(lbSpec{ID: lb3ID, VIP: "172.25.0.10", VIPPort: newID(), Switches: []string{nx},
+			Ext: map[string]string{"ls_refs": lsRefs(swName(nx), 1)}})
+		w.start()
+		w.addInterface(t.r, nx, "172.25.0.1/24", true)
+		Eventually(func() []string { return w.onRouter(t.r) }).Should(ContainElement(lb3ID))
+		Consistently(func() []string { return w.onSwitch(nx) }).Should(Equal([]string{lb3ID}))
+	})
+})
