@@ -363,3 +363,11 @@ func publish(lbID string, listeners, pools []string) {
 	lb.Pools = some(ps)
 	Expect(env.agent.SetLoadBalancer(lb)).To(Succeed())
 }
+
+// fakeneutronPort is a user-owned port (not named ovn-lb-vip-).
+func fakeneutronPort(id, name, netID, subnetID, ip string) fakeneutron.Port {
+	return fakeneutron.Port{
+		ID: id, Name: name, NetworkID: netID, AdminStateUp: true,
+		FixedIPs: []fakeneutron.FixedIP{{SubnetID: subnetID, IPAddress: ip}},
+	}
+}
