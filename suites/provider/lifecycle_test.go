@@ -123,7 +123,7 @@ var _ = Describe("cascade delete", func() {
 		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
 		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 80, ""))).To(Succeed())
 		Expect(d.PoolCreate(ctx, poolObj(x.pool, x.lb, x.listener, "TCP"))).To(Succeed())
-		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, "10.10.10.10", 8080, x.memberSubnet))).To(Succeed())
+		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet))).To(Succeed())
 		Expect(d.MemberCreate(ctx, memberObj(m2, x.pool, "10.30.0.5", 8080, otherSubnet))).To(Succeed())
 		Expect(d.HealthMonitorCreate(ctx, &octavia.HealthMonitor{
 			HealthMonitorID: some(hmID), PoolID: some(x.pool), Type: some("TCP"), Delay: some(10), Timeout: some(5),

@@ -26,7 +26,7 @@ var _ = Describe("validation", func() {
 		uo := octavia.TypeUnsupportedOption
 		de := octavia.TypeDriverError
 		ni := octavia.TypeNotImplemented
-		m := func() *octavia.Member { return memberObj(newID(), x.pool, "10.10.10.20", 80, x.memberSubnet) }
+		m := func() *octavia.Member { return memberObj(newID(), x.pool, x.mnet+".20", 80, x.memberSubnet) }
 		cases := []struct {
 			name, typ, text string
 			call            func(context.Context) error
@@ -51,7 +51,7 @@ var _ = Describe("validation", func() {
 			}},
 			{"V5", uo, octavia.MsgMemberMonitorOptions, func(c context.Context) error {
 				mm := m()
-				mm.MonitorAddress = some("10.10.10.5")
+				mm.MonitorAddress = some(x.mnet + ".5")
 				return d.MemberCreate(c, mm)
 			}},
 			{"V6", uo, octavia.MsgBatchMonitorOptions, func(c context.Context) error {
@@ -89,7 +89,7 @@ var _ = Describe("validation", func() {
 			}},
 			{"V14", uo, octavia.MsgFailover, func(c context.Context) error { return d.LoadBalancerFailover(c, x.lb) }},
 			{"V15", de, "pool 6d3b0c9e-2f4a-4c55-8f1e-0a1b2c3d4e5f not found in any OVN load balancer", func(c context.Context) error {
-				return d.MemberBatchUpdate(c, "6d3b0c9e-2f4a-4c55-8f1e-0a1b2c3d4e5f", []*octavia.Member{memberObj(newID(), "6d3b0c9e-2f4a-4c55-8f1e-0a1b2c3d4e5f", "10.10.10.20", 80, x.memberSubnet)})
+				return d.MemberBatchUpdate(c, "6d3b0c9e-2f4a-4c55-8f1e-0a1b2c3d4e5f", []*octavia.Member{memberObj(newID(), "6d3b0c9e-2f4a-4c55-8f1e-0a1b2c3d4e5f", x.mnet+".20", 80, x.memberSubnet)})
 			}},
 			{"non-UUID id", de, `invalid listener_id "not-a-uuid": not a canonical UUID`, func(c context.Context) error {
 				return d.ListenerCreate(c, listenerObj("not-a-uuid", x.lb, "TCP", 83, ""))
@@ -103,7 +103,7 @@ var _ = Describe("validation", func() {
 				return d.ListenerCreate(c, listenerObj(newID(), x.lb, "TCP", 0, ""))
 			}},
 			{"port 65536", de, "invalid protocol_port 65536: must be between 1 and 65535", func(c context.Context) error {
-				return d.MemberCreate(c, memberObj(newID(), x.pool, "10.10.10.20", 65536, x.memberSubnet))
+				return d.MemberCreate(c, memberObj(newID(), x.pool, x.mnet+".20", 65536, x.memberSubnet))
 			}},
 			{"bad IP", de, `invalid member address "10.10.10.300"`, func(c context.Context) error {
 				return d.MemberCreate(c, memberObj(newID(), x.pool, "10.10.10.300", 80, x.memberSubnet))

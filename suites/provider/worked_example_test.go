@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -16,12 +18,19 @@ import (
 // order, with the suffix of the LB id varied.
 type example struct {
 	lb, vipPort, net, vipSubnet, memberSubnet, router, listener, pool, member string
+	// mnet is the member subnet's first three octets: unique per example,
+	// because HM-port cleanup looks for its address in every row of the
+	// shared NB (operations.md §12.4).
+	mnet string
 }
+
+var exampleCounter atomic.Int32
 
 func newExample() example {
 	return example{
 		lb: newID(), vipPort: newID(), net: newID(), vipSubnet: newID(), memberSubnet: newID(),
 		router: newID(), listener: newID(), pool: newID(), member: newID(),
+		mnet: fmt.Sprintf("10.%d.10", 100+exampleCounter.Add(1)),
 	}
 }
 
@@ -36,6 +45,7 @@ var workedExample = example{
 	listener:     "21e77cde-854f-4c3e-bd8c-9536ae0443bc",
 	pool:         "898be8a2-5185-4f3b-8658-a56457f595a9",
 	member:       "adf55e70-3d50-4e62-99fd-dd77eababb1c",
+	mnet:         "10.10.10",
 }
 
 // setup builds the example's network: VIP subnet 172.24.4.0/24 and member
@@ -44,11 +54,11 @@ var workedExample = example{
 func (x example) setup(ctx context.Context) string {
 	network(ctx, x.net, false)
 	subnet(x.vipSubnet, x.net, "172.24.4.0/24")
-	subnet(x.memberSubnet, x.net, "10.10.10.0/24")
+	subnet(x.memberSubnet, x.net, x.mnet+".0/24")
 	router(ctx, x.router)
 	routerInterface(ctx, x.router, x.net, "172.24.4.1/24")
 	vipPort(x.lb, x.vipPort, x.net, x.vipSubnet, "172.24.4.9")
-	return vmPort(ctx, x.net, x.memberSubnet, "10.10.10.10")
+	return vmPort(ctx, x.net, x.memberSubnet, x.mnet+".10")
 }
 
 func (x example) expectRow(ctx context.Context) {
@@ -58,7 +68,7 @@ func (x example) expectRow(ctx context.Context) {
 	Expect(*r.Protocol).To(Equal("tcp"))
 	Expect(r.SelectionFields).To(ConsistOf("ip_dst", "ip_src", "tp_dst", "tp_src"))
 	Expect(r.Options).To(BeEmpty())
-	Expect(r.Vips).To(Equal(map[string]string{"172.24.4.9:64015": "10.10.10.10:63015"}))
+	Expect(r.Vips).To(Equal(map[string]string{"172.24.4.9:64015": x.mnet + ".10:63015"}))
 	Expect(r.ExternalIDs).To(Equal(map[string]string{
 		"enabled":                "True",
 		"lr_ref":                 "neutron-" + x.router,
@@ -66,7 +76,7 @@ func (x example) expectRow(ctx context.Context) {
 		"neutron:vip":            "172.24.4.9",
 		"neutron:vip_port_id":    x.vipPort,
 		"listener_" + x.listener: "64015:pool_" + x.pool,
-		"pool_" + x.pool:         "member_" + x.member + "_10.10.10.10:63015_" + x.memberSubnet,
+		"pool_" + x.pool:         "member_" + x.member + "_" + x.mnet + ".10:63015_" + x.memberSubnet,
 		"neutron:member_status":  `{"` + x.member + `": "NO_MONITOR"}`,
 	}))
 	Expect(switchLBs(ctx, x.net)).To(ConsistOf(r.UUID))
@@ -143,7 +153,7 @@ var _ = Describe("worked example (nb-data-contract §18)", func() {
 		d := env.driver
 		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
 		Expect(d.PoolCreate(ctx, poolObj(x.pool, x.lb, "", "TCP"))).To(Succeed())
-		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, "10.10.10.10", 63015, x.memberSubnet))).To(Succeed())
+		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, x.mnet+".10", 63015, x.memberSubnet))).To(Succeed())
 		Expect(row(ctx, x.lb).Vips).To(BeEmpty())
 		resetAll()
 		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 64015, x.pool))).To(Succeed())
