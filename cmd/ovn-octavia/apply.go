@@ -27,7 +27,7 @@ answered), 1 when OVN or Neutron cannot be reached or the run is interrupted.`
 func runApply(ctx context.Context, args []string, std stdio) int {
 	var cf connFlags
 	fs := newFlagSet("apply", applySynopsis, applyDescription, std.err)
-	cf.register(fs)
+	cf.register(fs, std.getenv)
 	pos, err := parseFlags(fs, args, std.out)
 	if err != nil {
 		return exitForFlagError(err)

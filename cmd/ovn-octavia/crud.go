@@ -91,7 +91,7 @@ func runCreate(ctx context.Context, k *kind, args []string, std stdio) int {
 	var cf connFlags
 	fs := newFlagSet(k.name+" create", "ovn-octavia "+k.name+" create [flags]",
 		"Creates a "+k.title+" through the provider driver, as an Octavia API call would, and prints its id.\n"+connHelp, std.err)
-	cf.register(fs)
+	cf.register(fs, std.getenv)
 	id := fs.String("id", "", k.idNoun+" `uuid` (default: a new random UUID v4)")
 	do := k.create(fs)
 	pos, err := parseFlags(fs, args, std.out)
@@ -139,7 +139,7 @@ func runDelete(ctx context.Context, k *kind, args []string, std stdio) int {
 	fs := newFlagSet(k.name+" delete", "ovn-octavia "+k.name+" delete --id <uuid> [flags]",
 		"Deletes a "+k.title+" through the provider driver. The fields the provider call needs besides the id\n"+
 			"(load balancer, protocol, port, address, subnet, ...) are read from NB.\n"+connHelp, std.err)
-	cf.register(fs)
+	cf.register(fs, std.getenv)
 	id := fs.String("id", "", k.idNoun+" `uuid` (required)")
 	do := k.deleter(fs)
 	pos, err := parseFlags(fs, args, std.out)
@@ -192,7 +192,7 @@ func runList(ctx context.Context, k *kind, args []string, std stdio, show bool) 
 	fs := newFlagSet(k.name+" "+action, synopsis,
 		"Reads the "+k.title+"s from the OVN NB (Load_Balancer external_ids and health checks) and prints\n"+
 			"them as a table, or as JSON with --json. Only --nb (and its TLS flags) is used.", std.err)
-	cf.registerNB(fs)
+	cf.registerNB(fs, std.getenv)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	var id *string
 	if show {

@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/ovn-kubernetes/libovsdb/client"
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/agent"
 	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
@@ -38,38 +38,53 @@ type connFlags struct {
 	logLevel string
 }
 
-func (c *connFlags) register(fs *flag.FlagSet) {
-	c.registerNB(fs)
-	c.registerRest(fs)
+// The defaults of these flags come from the same environment variables as
+// the agent's (see `ovn-octavia agent --help`), so one environment serves
+// every subcommand; a flag on the command line wins.
+func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	c.registerNB(fs, getenv)
+	c.registerRest(fs, getenv)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
 }
 
 // registerNB registers the flags needed to read the NB.
-func (c *connFlags) registerNB(fs *flag.FlagSet) {
-	fs.StringVar(&c.nb, "nb", "tcp:127.0.0.1:6641",
-		"OVN NB `remote`: unix:PATH, tcp:IP:PORT or ssl:IP:PORT; comma-separated for a clustered DB")
-	fs.StringVar(&c.nbTLS.PrivateKey, "nb-private-key", "", "PEM private key `file` for ssl: NB remotes")
-	fs.StringVar(&c.nbTLS.Certificate, "nb-certificate", "", "PEM certificate `file` for ssl: NB remotes")
-	fs.StringVar(&c.nbTLS.CACert, "nb-ca-cert", "", "PEM CA certificate `file` for ssl: NB remotes")
+func (c *connFlags) registerNB(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.nb, "nb", envOr(getenv, agent.EnvNBConnection, "tcp:127.0.0.1:6641"),
+		"OVN NB `remote`: unix:PATH, tcp:IP:PORT or ssl:IP:PORT; comma-separated for a clustered DB ($"+agent.EnvNBConnection+")")
+	fs.StringVar(&c.nbTLS.PrivateKey, "nb-private-key", getenv(agent.EnvNBPrivateKey),
+		"PEM private key `file` for ssl: NB remotes ($"+agent.EnvNBPrivateKey+")")
+	fs.StringVar(&c.nbTLS.Certificate, "nb-certificate", getenv(agent.EnvNBCertificate),
+		"PEM certificate `file` for ssl: NB remotes ($"+agent.EnvNBCertificate+")")
+	fs.StringVar(&c.nbTLS.CACert, "nb-ca-cert", getenv(agent.EnvNBCACert),
+		"PEM CA certificate `file` for ssl: NB remotes ($"+agent.EnvNBCACert+")")
 	fs.DurationVar(&c.connTimeout, "connect-timeout", 60*time.Second,
 		"give up when the NB (or Keystone) cannot be reached within this `duration`")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log `level` on stderr: error, warn, info, debug or trace")
+	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, agent.EnvLogLevel, "info"),
+		"log `level` on stderr: error, warn, info, debug or trace ($"+agent.EnvLogLevel+")")
 }
 
 // registerRest registers the SB, Neutron and driver-agent flags.
-func (c *connFlags) registerRest(fs *flag.FlagSet) {
-	fs.StringVar(&c.sb, "sb", "tcp:127.0.0.1:6642",
+func (c *connFlags) registerRest(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.sb, "sb", envOr(getenv, agent.EnvSBConnection, "tcp:127.0.0.1:6642"),
 		"OVN SB `remote` (same syntax); validated, but provider calls only write the NB, so it is not connected")
-	fs.StringVar(&c.neutronURL, "neutron-url", "",
-		"Neutron endpoint `URL` (with --os-token; with a clouds.yaml cloud it overrides the catalog)")
-	fs.StringVar(&c.osToken, "os-token", "", "Keystone `token` sent as X-Auth-Token to --neutron-url")
-	fs.StringVar(&c.osCloud, "os-cloud", os.Getenv("OS_CLOUD"),
+	fs.StringVar(&c.neutronURL, "neutron-url", getenv(agent.EnvNeutronURL),
+		"Neutron endpoint `URL` (with --os-token; with a clouds.yaml cloud it overrides the catalog) ($"+agent.EnvNeutronURL+")")
+	fs.StringVar(&c.osToken, "os-token", getenv(agent.EnvOSToken),
+		"Keystone `token` sent as X-Auth-Token to --neutron-url ($"+agent.EnvOSToken+")")
+	fs.StringVar(&c.osCloud, "os-cloud", getenv(agent.EnvOSCloud),
 		"`cloud` of clouds.yaml to authenticate with when no --os-token is given (default $OS_CLOUD)")
-	fs.StringVar(&c.statusSocket, "status-socket", "",
+	fs.StringVar(&c.statusSocket, "status-socket", getenv(agent.EnvStatusSocket),
 		"Octavia driver-agent status socket `path` (e.g. /var/run/octavia/status.sock); "+
-			"when empty, status messages are written to stderr instead")
-	fs.StringVar(&c.getSocket, "get-socket", "",
+			"when empty, status messages are written to stderr instead ($"+agent.EnvStatusSocket+")")
+	fs.StringVar(&c.getSocket, "get-socket", getenv(agent.EnvGetSocket),
 		"Octavia driver-agent get socket `path` (e.g. /var/run/octavia/get.sock); "+
-			"when empty, every Octavia object lookup answers \"not found\"")
+			"when empty, every Octavia object lookup answers \"not found\" ($"+agent.EnvGetSocket+")")
 }
 
 // checkNB validates the NB flags without I/O.

@@ -23,16 +23,18 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }
 
-// io bundles the standard streams of one invocation.
+// stdio bundles the standard streams and the environment of one
+// invocation.
 type stdio struct {
-	in  io.Reader
-	out io.Writer
-	err io.Writer
+	in     io.Reader
+	out    io.Writer
+	err    io.Writer
+	getenv func(string) string
 }
 
 const usageText = `Usage: ovn-octavia <command> [flags]
@@ -54,8 +56,8 @@ Run "ovn-octavia <command> --help" for the flags of a command.
 `
 
 // run executes one command line and returns the exit status.
-func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
-	std := stdio{in: in, out: out, err: errOut}
+func run(ctx context.Context, args []string, std stdio) int {
+	out, errOut := std.out, std.err
 	if len(args) == 0 {
 		fmt.Fprint(errOut, usageText)
 		return exitUsage
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 	switch cmd {
 	case "help", "-h", "--help", "-help":
 		if len(rest) > 0 && rest[0] != "help" {
-			return run(ctx, []string{rest[0], "--help"}, in, out, errOut)
+			return run(ctx, []string{rest[0], "--help"}, std)
 		}
 		fmt.Fprint(out, usageText)
 		return exitOK

@@ -62,6 +62,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/ovn-octavia/ovn-octavia/cmd/ovn-octavia")
 	out, err := cmd.CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), "go build: %s", out)
+	Expect(statSources(ctx)).To(Succeed())
 	return []byte(bin)
 }, func(_ SpecContext, bin []byte) {
 	binary = string(bin)
@@ -72,6 +73,25 @@ var _ = SynchronizedAfterSuite(func() {}, func() {
 		_ = os.RemoveAll(filepath.Dir(binary))
 	}
 })
+
+// statSources stats every Go source file the binary is built from. The
+// test binary does not import package main, so without this `go test`
+// would serve a cached result after the binary's sources changed: the
+// test cache only re-runs a test when a file it opened or stat'ed changed.
+func statSources(ctx context.Context) error {
+	out, err := exec.CommandContext(ctx, "go", "list", "-deps",
+		"-f", `{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}`,
+		"github.com/ovn-octavia/ovn-octavia/cmd/ovn-octavia").Output()
+	if err != nil {
+		return err
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if _, err := os.Stat(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // bed is one spec's world: a fresh NB, fake Neutron and driver agent.
 type bed struct {

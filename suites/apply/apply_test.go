@@ -323,6 +323,12 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 			"-vip-subnet-id subnet", "-disabled", "-status-socket path"} {
 			Expect(r.stdout).To(ContainSubstring(flag))
 		}
+		r = run(ctx, "", "agent", "--help") // agent.Main owns its usage (on stderr)
+		Expect(r.code).To(Equal(0))
+		Expect(r.stderr).To(ContainSubstring("Usage: ovn-octavia agent"))
+		r = run(ctx, "", "frobnicate")
+		Expect(r.code).To(Equal(2))
+		Expect(r.stderr).To(ContainSubstring(`unknown command "frobnicate"`))
 		r = run(ctx, "", "help")
 		Expect(r.code).To(Equal(0))
 		Expect(r.stdout).To(ContainSubstring("apply"))
