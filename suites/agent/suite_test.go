@@ -135,7 +135,7 @@ func mutateRefs(table string, where []ovsdb.Condition, column string, mut ovsdb.
 		Mutations: []ovsdb.Mutation{{Column: column, Mutator: mut, Value: uuidSet(uuids...)}}}
 }
 
-func swName(net string) string    { return "neutron-" + net }
+func swName(net string) string     { return "neutron-" + net }
 func rtrName(router string) string { return "neutron-" + router }
 
 // addNetwork creates the switch of a Neutron network.
@@ -528,6 +528,13 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// ctxT is a context ending after sec seconds (or with the spec).
+func ctxT(sec int) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(sec)*time.Second)
+	DeferCleanup(cancel)
+	return ctx
 }
 
 var _ = fmt.Sprintf
