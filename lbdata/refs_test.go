@@ -109,7 +109,7 @@ func TestLRRef(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		cur, router, want string
-		remains            bool
+		remains           bool
 	}{
 		{"neutron-r1,neutron-r2", "neutron-r1", "neutron-r2", true},
 		{"neutron-r1, neutron-r2 ", "neutron-r2", "neutron-r1", true},
