@@ -22,7 +22,7 @@ A refused call does not stop the following ones. Logs go to stderr.
 The whole file is checked before anything runs: an unreadable or malformed file
 (not a JSON array of objects with a string "call") exits with status 2 and
 does nothing. Exit status 0 once every step has run (whatever the calls
-answered), 1 when OVN or Neutron cannot be reached or the run is interrupted.`
+answered), 1 when the NB (or Keystone) cannot be reached or the run is interrupted.`
 
 func runApply(ctx context.Context, args []string, std stdio) int {
 	var cf connFlags
