@@ -1,0 +1,181 @@
+package health
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+	"github.com/ovn-octavia/ovn-octavia/model/sb"
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+)
+
+func TestMemberStatusFor(t *testing.T) {
+	st := func(s string) *string { return &s }
+	cases := []struct {
+		name    string
+		status  *string
+		deleted bool
+		want    string
+	}{
+		{"deleted", st(sb.ServiceMonitorStatusOnline), true, octavia.OperatingOffline},
+		{"offline", st(sb.ServiceMonitorStatusOffline), false, octavia.OperatingError},
+		{"online", st(sb.ServiceMonitorStatusOnline), false, octavia.OperatingOnline},
+		{"error", st(sb.ServiceMonitorStatusError), false, octavia.OperatingOnline},
+		{"empty", nil, false, octavia.OperatingOnline},
+	}
+	for _, c := range cases {
+		got := MemberStatusFor(SMChange{Monitor: &sb.ServiceMonitor{Status: c.status}, Deleted: c.deleted})
+		if got != c.want {
+			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+func TestMappingOf(t *testing.T) {
+	k, v := mappingOf(&sb.ServiceMonitor{IP: "fd00::5", LogicalPort: "p1", SrcIP: "fd00::2"})
+	if k != "[fd00::5]" || v != "p1:[fd00::2]" {
+		t.Errorf("IPv6: got %q %q", k, v)
+	}
+	k, v = mappingOf(&sb.ServiceMonitor{IP: "10.0.0.5", LogicalPort: "p1", SrcIP: "10.0.0.2"})
+	if k != "10.0.0.5" || v != "p1:10.0.0.2" {
+		t.Errorf("IPv4: got %q %q", k, v)
+	}
+}
+
+func TestMembersAtIsExact(t *testing.T) {
+	ext := map[string]string{
+		"pool_a":     "member_m1_10.0.0.10:8080_s,member_m2_10.0.0.1:80_s",
+		"pool_b:D":   "member_m3_10.0.0.1:80_s",
+		"listener_l": "80:pool_a",
+	}
+	// The reference's substring test would select m1 for 10.0.0.1/80.
+	if got := membersAt(ext, "10.0.0.1", "80"); !slices.Equal(got, []string{"m2", "m3"}) {
+		t.Errorf("got %v", got)
+	}
+	if got := membersAt(ext, "10.0.0.1", "8080"); len(got) != 0 {
+		t.Errorf("got %v", got)
+	}
+	ext6 := map[string]string{"pool_a": "member_m1_fd00::5:80_s"}
+	if got := membersAt(ext6, "fd00:0::5", "80"); !slices.Equal(got, []string{"m1"}) {
+		t.Errorf("IPv6 forms: got %v", got)
+	}
+}
+
+func TestHCAddress(t *testing.T) {
+	cases := []struct {
+		hc   nb.LoadBalancerHealthCheck
+		want string
+	}{
+		{nb.LoadBalancerHealthCheck{Vip: "10.0.0.1:80", ExternalIDs: map[string]string{"octavia:vip": "10.0.0.1"}}, "10.0.0.1"},
+		{nb.LoadBalancerHealthCheck{Vip: "[fd00::1]:80"}, "fd00::1"},
+		{nb.LoadBalancerHealthCheck{Vip: "10.0.0.1:80"}, "10.0.0.1"},
+		{nb.LoadBalancerHealthCheck{}, ""},
+	}
+	for _, c := range cases {
+		if got := hcAddress(&c.hc); got != c.want {
+			t.Errorf("%+v: got %q, want %q", c.hc, got, c.want)
+		}
+	}
+}
+
+func TestListenersOfPool(t *testing.T) {
+	ext := map[string]string{
+		"listener_b":   "81:pool_p",
+		"listener_a:D": "80:pool_p",
+		"listener_c":   "82:pool_q",
+		"listener_d":   "83:",
+		"pool_p":       "",
+	}
+	if got := listenersOfPool(ext, "p"); !slices.Equal(got, []string{"a:D", "b"}) {
+		t.Errorf("got %v", got)
+	}
+	if got := listenerPort(ext, "p"); got != "80" {
+		t.Errorf("listener port: got %q", got)
+	}
+}
+
+func TestHMOptions(t *testing.T) {
+	hm := &octavia.HealthMonitor{
+		Delay: octavia.Some(10), Timeout: octavia.Some(5), MaxRetries: octavia.Some(3),
+	}
+	opts, err := hmOptions(hm, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"interval": "10", "timeout": "5", "success_count": "3", "failure_count": "3"}
+	for k, v := range want {
+		if opts[k] != v {
+			t.Errorf("%s: got %q, want %q", k, opts[k], v)
+		}
+	}
+	if len(opts) != len(want) {
+		t.Errorf("got %v", opts)
+	}
+	// Update: only supplied fields; null means not supplied.
+	opts, err = hmOptions(&octavia.HealthMonitor{Timeout: octavia.Some(7), Delay: octavia.Null[int]()}, false)
+	if err != nil || len(opts) != 1 || opts["timeout"] != "7" {
+		t.Errorf("update: got %v %v", opts, err)
+	}
+	if _, err := hmOptions(&octavia.HealthMonitor{Delay: octavia.Some(-1)}, false); err == nil {
+		t.Error("negative delay accepted")
+	}
+}
+
+func TestTrackerAndDiff(t *testing.T) {
+	e := func(id, op string) octavia.StatusEntry {
+		return octavia.StatusEntry{ID: id, ProvisioningStatus: octavia.ProvisioningActive, OperatingStatus: op}
+	}
+	var first octavia.Status
+	first.Add(octavia.KindLoadBalancers, e("lb", "DEGRADED"))
+	first.Add(octavia.KindMembers, e("m1", "ERROR"), e("m2", "ONLINE"))
+
+	tr := NewTracker()
+	if p := tr.Pending(first); p.Len() != 3 {
+		t.Fatalf("first pending: %s", p)
+	}
+	tr.Sent(first)
+	if p := tr.Pending(first); !p.IsEmpty() {
+		t.Fatalf("repeat pending: %s", p)
+	}
+
+	// Two rows of one LB merged: the LB appears twice, the last wins.
+	var next octavia.Status
+	next.Add(octavia.KindLoadBalancers, e("lb", "DEGRADED"), e("lb", "ONLINE"))
+	next.Add(octavia.KindMembers, e("m1", "ONLINE"), e("m2", "ONLINE"))
+	p := tr.Pending(next)
+	want := `{"loadbalancers": [{"id": "lb", "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}], ` +
+		`"members": [{"id": "m1", "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}]}`
+	if p.String() != want {
+		t.Errorf("pending:\n got %s\nwant %s", p, want)
+	}
+	if d := Diff(first, next); d.String() != want {
+		t.Errorf("diff:\n got %s\nwant %s", d, want)
+	}
+
+	// A DELETED entry is forgotten: the object may come back.
+	var del octavia.Status
+	del.Add(octavia.KindMembers, octavia.StatusEntry{ID: "m2", ProvisioningStatus: octavia.ProvisioningDeleted})
+	tr.Sent(del)
+	var again octavia.Status
+	again.Add(octavia.KindMembers, e("m2", "ONLINE"))
+	if p := tr.Pending(again); p.Len() != 1 {
+		t.Errorf("after delete: %s", p)
+	}
+	tr.Reset()
+	if p := tr.Pending(first); p.Len() != 3 {
+		t.Errorf("after reset: %s", p)
+	}
+}
+
+func TestVIPAddresses(t *testing.T) {
+	ext := map[string]string{
+		"neutron:vip":                 "10.0.0.10",
+		"neutron:additional_vips":     "fd00::10,10.0.1.10",
+		"neutron:vip_fip":             "172.24.4.5",
+		"neutron:additional_vip_fips": "172.24.4.6",
+	}
+	want := []string{"10.0.0.10", "fd00::10", "10.0.1.10", "172.24.4.5", "172.24.4.6"}
+	if got := vipAddresses(ext); !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
