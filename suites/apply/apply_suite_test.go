@@ -95,15 +95,24 @@ func statSources(ctx context.Context) error {
 
 // bed is one spec's world: a fresh NB, fake Neutron and driver agent.
 type bed struct {
-	dir     string
-	nbs     *testbed.Server
-	nb      client.Client
+	dir      string
+	nbRemote string // what the binary is given as --nb
+	nb       client.Client
 	neutron *fakeneutron.Server
 	agent   *driveragent.Server
 	log     *logrus.Entry
 }
 
-func newBed(ctx context.Context) *bed {
+// NB flavours a bed can run.
+const (
+	nbUnix    = "unix"    // standalone ovsdb-server on a unix socket
+	nbTCP     = "tcp"     // standalone, given to the binary as tcp:127.0.0.1:PORT
+	nbCluster = "cluster" // 3-member RAFT cluster, given as a comma-separated tcp list
+)
+
+func newBed(ctx context.Context) *bed { return newBedWith(ctx, nbUnix) }
+
+func newBedWith(ctx context.Context, flavour string) *bed {
 	GinkgoHelper()
 	b := &bed{}
 	var err error
@@ -114,10 +123,24 @@ func newBed(ctx context.Context) *bed {
 	logger.SetOutput(GinkgoWriter)
 	b.log = logrus.NewEntry(logger)
 
-	b.nbs, err = testbed.StartNB(b.dir)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(b.nbs.Stop)
-	b.nb, err = testbed.ConnectNB(ctx, b.nbs.Remote())
+	switch flavour {
+	case nbCluster:
+		cl, err := testbed.StartCluster(b.dir, testbed.NBSchema, testbed.NBDatabase, 3)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(cl.Stop)
+		b.nbRemote = cl.Remote()
+	case nbTCP:
+		nbs, err := testbed.StartNB(b.dir, testbed.WithTCP())
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(nbs.Stop)
+		b.nbRemote = nbs.TCPRemote()
+	default:
+		nbs, err := testbed.StartNB(b.dir)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(nbs.Stop)
+		b.nbRemote = nbs.Remote()
+	}
+	b.nb, err = testbed.ConnectNB(ctx, b.nbRemote)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(b.nb.Close)
 
@@ -188,7 +211,7 @@ func (b *bed) seedWorkedExample(ctx context.Context) {
 // connArgs are the connection flags of apply and the CRUD subcommands.
 func (b *bed) connArgs() []string {
 	return []string{
-		"--nb", b.nbs.Remote(), "--sb", "tcp:127.0.0.1:6642",
+		"--nb", b.nbRemote, "--sb", "tcp:127.0.0.1:6642",
 		"--neutron-url", b.neutron.URL(), "--os-token", token,
 		"--status-socket", b.agent.StatusPath(), "--get-socket", b.agent.GetPath(),
 		"--log-level", "debug",

@@ -370,7 +370,7 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 			octavia.Status{LoadBalancers: []octavia.StatusEntry{active(second, octavia.OperatingOffline)}},
 		))
 
-		r = run(ctx, "", "loadbalancer", "list", "--nb", b.nbs.Remote())
+		r = run(ctx, "", "loadbalancer", "list", "--nb", b.nbRemote)
 		Expect(r.code).To(Equal(0), r.stderr)
 		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 		Expect(lines).To(HaveLen(3))
@@ -389,7 +389,7 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 		Expect(rowOf(second)[1]).To(Equal(secondVIP))
 		Expect(rowOf(second)[3]).To(Equal("no"))
 
-		r = run(ctx, "", "loadbalancer", "show", "--id", lbID, "--json", "--nb", b.nbs.Remote())
+		r = run(ctx, "", "loadbalancer", "show", "--id", lbID, "--json", "--nb", b.nbRemote)
 		Expect(r.code).To(Equal(0), r.stderr)
 		var shown map[string]any
 		Expect(json.Unmarshal([]byte(r.stdout), &shown)).To(Succeed())
@@ -399,7 +399,7 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 			"listeners": []any{}, "pools": []any{}, "healthmonitors": []any{},
 		}))
 
-		r = run(ctx, "", "loadbalancer", "show", "--id", "00000000-0000-4000-8000-000000000000", "--nb", b.nbs.Remote())
+		r = run(ctx, "", "loadbalancer", "show", "--id", "00000000-0000-4000-8000-000000000000", "--nb", b.nbRemote)
 		Expect(r.code).To(Equal(1))
 		Expect(r.stderr).To(ContainSubstring("not found in NB"))
 	}, SpecTimeout(90*time.Second))
@@ -423,13 +423,13 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 			g.Expect(rows[0].Vips).To(Equal(map[string]string{"172.24.4.9:64015": "10.10.10.10:63015"}))
 		}).WithContext(ctx).Should(Succeed())
 
-		r := run(ctx, "", "member", "list", "--nb", b.nbs.Remote())
+		r := run(ctx, "", "member", "list", "--nb", b.nbRemote)
 		Expect(r.code).To(Equal(0), r.stderr)
 		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 		Expect(lines).To(HaveLen(2))
 		Expect(strings.Fields(lines[1])).To(Equal([]string{memberID, poolID, lbID, "10.10.10.10", "63015", memberSub, "NO_MONITOR"}))
 
-		r = run(ctx, "", "listener", "show", "--id", listenerID, "--json", "--nb", b.nbs.Remote())
+		r = run(ctx, "", "listener", "show", "--id", listenerID, "--json", "--nb", b.nbRemote)
 		Expect(r.code).To(Equal(0), r.stderr)
 		Expect(r.stdout).To(MatchJSON(`{"id": "` + listenerID + `", "loadbalancer_id": "` + lbID + `", "protocol": "TCP",
 			"protocol_port": 64015, "default_pool_id": "` + poolID + `", "enabled": true}`))
@@ -447,8 +447,69 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 		r = run(ctx, "", append([]string{"loadbalancer", "delete", "--id", lbID, "--cascade"}, b.connArgs()...)...)
 		Expect(r.code).To(Equal(0), r.stderr)
 		Eventually(func() []nb.LoadBalancer { return b.lbRows(ctx) }).WithContext(ctx).Should(BeEmpty())
-		r = run(ctx, "", "loadbalancer", "list", "--json", "--nb", b.nbs.Remote())
+		r = run(ctx, "", "loadbalancer", "list", "--json", "--nb", b.nbRemote)
 		Expect(r.code).To(Equal(0), r.stderr)
 		Expect(r.stdout).To(MatchJSON(`[]`))
 	}, SpecTimeout(120*time.Second))
+})
+
+var _ = Describe("ovn-octavia apply on other remotes", func() {
+	DescribeTable("runs the worked example over",
+		func(ctx SpecContext, flavour string) {
+			b := newBedWith(ctx, flavour)
+			b.seedWorkedExample(ctx)
+			steps := b.writeSteps("steps.json", workedExampleSteps)
+			r := run(ctx, "", append([]string{"apply"}, append(b.connArgs(), steps)...)...)
+			Expect(r.code).To(Equal(0), r.stderr)
+			Expect(r.stdout).To(Equal(okLines("loadbalancer_create", "listener_create", "pool_create", "member_create")))
+			Eventually(func(g Gomega) {
+				rows := b.lbRows(ctx)
+				g.Expect(rows).To(HaveLen(1))
+				g.Expect(rows[0].Vips).To(Equal(map[string]string{"172.24.4.9:64015": "10.10.10.10:63015"}))
+				g.Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("ls_refs", `{"neutron-`+netID+`": 2}`))
+			}).WithContext(ctx).Should(Succeed())
+			Expect(b.agent.Messages()).To(HaveLen(4))
+		},
+		Entry("tcp:IP:PORT", nbTCP, SpecTimeout(90*time.Second)),
+		Entry("a comma-separated RAFT cluster", nbCluster, SpecTimeout(120*time.Second)),
+	)
+
+	It("fails with status 1 and no output when the NB cannot be reached", func(ctx SpecContext) {
+		b := newBed(ctx)
+		steps := b.writeSteps("steps.json", workedExampleSteps)
+		args := append([]string{"apply"}, b.connArgs()...)
+		args = append(args, "--nb", "unix:"+b.dir+"/nothing.sock", "--connect-timeout", "2s", steps)
+		r := run(ctx, "", args...)
+		Expect(r.code).To(Equal(1))
+		Expect(r.stdout).To(BeEmpty())
+		Expect(r.stderr).To(ContainSubstring("connect to the OVN NB unix:" + b.dir + "/nothing.sock"))
+		Expect(b.agent.Messages()).To(BeEmpty())
+	}, SpecTimeout(60*time.Second))
+
+	It("refuses bad remotes and missing Neutron credentials as usage errors", func(ctx SpecContext) {
+		b := newBed(ctx)
+		steps := b.writeSteps("steps.json", `[]`)
+		r := run(ctx, "", "apply", "--nb", "http://127.0.0.1:6641", "--os-token", "t", "--neutron-url", "http://x", steps)
+		Expect(r.code).To(Equal(2))
+		Expect(r.stderr).To(ContainSubstring(`--nb: invalid OVSDB remote "http://127.0.0.1:6641"`))
+		r = run(ctx, "", "apply", "--nb", b.nbRemote, steps)
+		Expect(r.code).To(Equal(2))
+		Expect(r.stderr).To(ContainSubstring("no Neutron credentials"))
+		r = run(ctx, "", "apply", "--nb", b.nbRemote, "--os-token", "t", "--neutron-url", "http://x")
+		Expect(r.code).To(Equal(2))
+		Expect(r.stderr).To(ContainSubstring("expected one steps file (or -), got 0 arguments"))
+	}, SpecTimeout(60*time.Second))
+
+	It("prints the status messages on stderr when there is no status socket", func(ctx SpecContext) {
+		b := newBed(ctx)
+		b.seedWorkedExample(ctx)
+		r := run(ctx, "", "loadbalancer", "create", "--id", lbID, "--vip-network-id", netID, "--vip-subnet-id", vipSubnet,
+			"--vip-port-id", vipPortID, "--nb", b.nbRemote, "--neutron-url", b.neutron.URL(), "--os-token", token,
+			"--log-level", "error")
+		Expect(r.code).To(Equal(0), r.stderr)
+		Expect(r.stdout).To(Equal(lbID + "\n"))
+		Expect(r.stderr).To(Equal(`status: {"loadbalancers": [{"id": "` + lbID +
+			`", "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}]}` + "\n"))
+		Expect(b.agent.Messages()).To(BeEmpty())
+	}, SpecTimeout(60*time.Second))
 })
