@@ -98,9 +98,9 @@ type bed struct {
 	dir      string
 	nbRemote string // what the binary is given as --nb
 	nb       client.Client
-	neutron *fakeneutron.Server
-	agent   *driveragent.Server
-	log     *logrus.Entry
+	neutron  *fakeneutron.Server
+	agent    *driveragent.Server
+	log      *logrus.Entry
 }
 
 // NB flavours a bed can run.
