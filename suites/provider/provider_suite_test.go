@@ -7,6 +7,7 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -53,12 +54,17 @@ var env struct {
 	log     *logrus.Entry
 }
 
-var _ = BeforeSuite(func(ctx SpecContext) {
+var _ = BeforeSuite(func(ctx SpecContext) { startEnv(ctx, GinkgoWriter) }, NodeTimeout(60*time.Second))
+
+var _ = AfterSuite(stopEnv)
+
+// startEnv starts the test bed into env; logs go to w.
+func startEnv(ctx context.Context, w io.Writer) {
 	var err error
 	env.dir, err = os.MkdirTemp("", "ps")
 	Expect(err).NotTo(HaveOccurred())
 	logger := logrus.New()
-	logger.SetOutput(GinkgoWriter)
+	logger.SetOutput(w)
 	logger.SetLevel(logrus.InfoLevel)
 	env.log = logrus.NewEntry(logger)
 
@@ -83,9 +89,10 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	env.driver = provider.New(provider.Config{
 		Store: env.store, Neutron: nc, Status: status, Get: get, Health: provider.FromMonitors(mon), Log: env.log,
 	})
-}, NodeTimeout(60*time.Second))
+}
 
-var _ = AfterSuite(func() {
+// stopEnv stops everything startEnv started.
+func stopEnv() {
 	if env.nb != nil {
 		env.nb.Close()
 	}
@@ -101,7 +108,7 @@ var _ = AfterSuite(func() {
 	if env.dir != "" {
 		_ = os.RemoveAll(env.dir)
 	}
-})
+}
 
 func newID() string { return uuid.NewString() }
 
