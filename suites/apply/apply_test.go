@@ -434,6 +434,22 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 		Expect(r.stdout).To(MatchJSON(`{"id": "` + listenerID + `", "loadbalancer_id": "` + lbID + `", "protocol": "TCP",
 			"protocol_port": 64015, "default_pool_id": "` + poolID + `", "enabled": true}`))
 
+		// A health monitor on the pool, listed from its health-check row.
+		const hmID = "0b5f1e0e-1c4b-4f53-9c3c-1e0d6c1d2a3b"
+		r = run(ctx, "", append([]string{"hm", "create", "--id", hmID, "--pool-id", poolID, "--type", "TCP"}, b.connArgs()...)...)
+		Expect(r.code).To(Equal(0), r.stderr)
+		Expect(r.stdout).To(Equal(hmID + "\n"))
+		r = run(ctx, "", "healthmonitor", "list", "--nb", b.nbRemote)
+		Expect(r.code).To(Equal(0), r.stderr)
+		lines = strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		Expect(lines).To(HaveLen(2))
+		Expect(strings.Fields(lines[1])).To(Equal([]string{hmID, poolID, lbID, "172.24.4.9:64015", "10", "5", "3", "3"}))
+		r = run(ctx, "", "pool", "show", "--id", poolID, "--nb", b.nbRemote)
+		Expect(r.code).To(Equal(0), r.stderr)
+		Expect(r.stdout).To(MatchRegexp(`(?m)^HEALTHMONITOR\s+` + hmID + `$`))
+		Expect(r.stdout).To(MatchRegexp(`(?m)^LISTENERS\s+` + listenerID + `$`))
+		Expect(r.stdout).To(MatchRegexp(`(?m)^MEMBERS\s+1$`))
+
 		// Delete reads the member's address, port and subnet from NB.
 		r = run(ctx, "", append([]string{"member", "delete", "--id", memberID}, b.connArgs()...)...)
 		Expect(r.code).To(Equal(0), r.stderr)
@@ -443,6 +459,23 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 			g.Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("pool_"+poolID, ""))
 			g.Expect(rows[0].Vips).To(BeEmpty())
 		}).WithContext(ctx).Should(Succeed())
+
+		// Pool delete takes the pool's health monitor along (operations.md §9.3).
+		r = run(ctx, "", append([]string{"pool", "delete", "--id", poolID}, b.connArgs()...)...)
+		Expect(r.code).To(Equal(0), r.stderr)
+		Eventually(func(g Gomega) {
+			rows := b.lbRows(ctx)
+			g.Expect(rows).To(HaveLen(1))
+			g.Expect(rows[0].ExternalIDs).NotTo(HaveKey("pool_" + poolID))
+			g.Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("listener_"+listenerID, "64015:"))
+			g.Expect(rows[0].HealthCheck).To(BeEmpty())
+			var hcs []nb.LoadBalancerHealthCheck
+			g.Expect(b.nb.List(ctx, &hcs)).To(Succeed())
+			g.Expect(hcs).To(BeEmpty())
+		}).WithContext(ctx).Should(Succeed())
+		r = run(ctx, "", "hm", "list", "--json", "--nb", b.nbRemote)
+		Expect(r.code).To(Equal(0), r.stderr)
+		Expect(r.stdout).To(MatchJSON(`[]`))
 
 		r = run(ctx, "", append([]string{"loadbalancer", "delete", "--id", lbID, "--cascade"}, b.connArgs()...)...)
 		Expect(r.code).To(Equal(0), r.stderr)
