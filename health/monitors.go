@@ -102,11 +102,8 @@ func hmOptions(hm *octavia.HealthMonitor, required bool) (map[string]string, err
 	for _, f := range fields {
 		v, ok := f.v.Get()
 		if !ok {
-			if f.v.Set && !required {
-				continue // null on update: not supplied
-			}
 			if !required {
-				continue
+				continue // Unset or null on update: not supplied
 			}
 			if f.def == 0 {
 				return nil, octavia.NewDriverError(fmt.Sprintf("invalid health monitor: %s is required", f.name))
