@@ -18,8 +18,6 @@ import (
 // bad argument changes nothing. An unknown call, a missing or unexpected
 // argument, or a JSON value of the wrong type is answered with a
 // *octavia.ProviderError of type DriverError naming the call and argument.
-// The L7, flavor and availability-zone calls answer octavia-lib's
-// NotImplementedError, as the reference (which does not override them) does.
 // Errors returned by d are passed through unchanged.
 //
 // result is nil except for create_vip_port, whose result is the two-element
@@ -235,34 +233,29 @@ var handlers = map[string]handler{
 	// Calls the reference leaves to octavia-lib's defaults. Their arguments
 	// are still required (Python would raise a TypeError for a missing one
 	// before reaching the default body), but not interpreted.
-	octavia.MethodL7PolicyCreate:                       notImplemented(octavia.MethodL7PolicyCreate, "l7policy"),
-	octavia.MethodL7PolicyUpdate:                       notImplemented(octavia.MethodL7PolicyUpdate, "old_l7policy", "new_l7policy"),
-	octavia.MethodL7PolicyDelete:                       notImplemented(octavia.MethodL7PolicyDelete, "l7policy"),
-	octavia.MethodL7RuleCreate:                         notImplemented(octavia.MethodL7RuleCreate, "l7rule"),
-	octavia.MethodL7RuleUpdate:                         notImplemented(octavia.MethodL7RuleUpdate, "old_l7rule", "new_l7rule"),
-	octavia.MethodL7RuleDelete:                         notImplemented(octavia.MethodL7RuleDelete, "l7rule"),
-	octavia.MethodGetSupportedFlavorMetadata:           notImplemented(octavia.MethodGetSupportedFlavorMetadata),
-	octavia.MethodValidateFlavor:                       notImplemented(octavia.MethodValidateFlavor, "flavor_metadata"),
-	octavia.MethodGetSupportedAvailabilityZoneMetadata: notImplemented(octavia.MethodGetSupportedAvailabilityZoneMetadata),
-	octavia.MethodValidateAvailabilityZone:             notImplemented(octavia.MethodValidateAvailabilityZone, "availability_zone_metadata"),
+	octavia.MethodL7PolicyCreate: unused(Driver.L7PolicyCreate, "l7policy"),
+	octavia.MethodL7PolicyUpdate: unused(Driver.L7PolicyUpdate, "old_l7policy", "new_l7policy"),
+	octavia.MethodL7PolicyDelete: unused(Driver.L7PolicyDelete, "l7policy"),
+	octavia.MethodL7RuleCreate:   unused(Driver.L7RuleCreate, "l7rule"),
+	octavia.MethodL7RuleUpdate:   unused(Driver.L7RuleUpdate, "old_l7rule", "new_l7rule"),
+	octavia.MethodL7RuleDelete:   unused(Driver.L7RuleDelete, "l7rule"),
+
+	octavia.MethodGetSupportedFlavorMetadata:           unused(Driver.GetSupportedFlavorMetadata),
+	octavia.MethodValidateFlavor:                       unused(Driver.ValidateFlavor, "flavor_metadata"),
+	octavia.MethodGetSupportedAvailabilityZoneMetadata: unused(Driver.GetSupportedAvailabilityZoneMetadata),
+	octavia.MethodValidateAvailabilityZone:             unused(Driver.ValidateAvailabilityZone, "availability_zone_metadata"),
 }
 
-// notImplemented answers octavia-lib's NotImplementedError for method once
-// its arguments are present.
-func notImplemented(method string, argNames ...string) handler {
+// unused adapts a driver method that takes no argument: the named
+// arguments must be present but are not decoded.
+func unused(method func(Driver, context.Context) error, argNames ...string) handler {
 	return func(a *argReader) (runFunc, error) {
 		for _, n := range argNames {
 			if _, err := a.present(n); err != nil {
 				return nil, err
 			}
 		}
-		return func(context.Context, Driver) (any, error) {
-			pe, ok := octavia.ErrNotImplemented(method)
-			if !ok { // every method registered here has a text
-				return nil, octavia.NewNotImplemented(method)
-			}
-			return nil, pe
-		}, nil
+		return func(ctx context.Context, d Driver) (any, error) { return done(method(d, ctx)) }, nil
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/provider"
 )
 
 // recorder is a Driver that records the method called and the decoded
@@ -84,6 +85,23 @@ func (r *recorder) HealthMonitorUpdate(_ context.Context, o, n *octavia.HealthMo
 }
 func (r *recorder) HealthMonitorDelete(_ context.Context, hm *octavia.HealthMonitor) error {
 	return r.rec("HealthMonitorDelete", hm)
+}
+
+func (r *recorder) L7PolicyCreate(context.Context) error { return r.rec("L7PolicyCreate") }
+func (r *recorder) L7PolicyUpdate(context.Context) error { return r.rec("L7PolicyUpdate") }
+func (r *recorder) L7PolicyDelete(context.Context) error { return r.rec("L7PolicyDelete") }
+func (r *recorder) L7RuleCreate(context.Context) error   { return r.rec("L7RuleCreate") }
+func (r *recorder) L7RuleUpdate(context.Context) error   { return r.rec("L7RuleUpdate") }
+func (r *recorder) L7RuleDelete(context.Context) error   { return r.rec("L7RuleDelete") }
+func (r *recorder) GetSupportedFlavorMetadata(context.Context) error {
+	return r.rec("GetSupportedFlavorMetadata")
+}
+func (r *recorder) ValidateFlavor(context.Context) error { return r.rec("ValidateFlavor") }
+func (r *recorder) GetSupportedAvailabilityZoneMetadata(context.Context) error {
+	return r.rec("GetSupportedAvailabilityZoneMetadata")
+}
+func (r *recorder) ValidateAvailabilityZone(context.Context) error {
+	return r.rec("ValidateAvailabilityZone")
 }
 
 func args(t *testing.T, s string) map[string]json.RawMessage {
@@ -251,29 +269,41 @@ func TestDispatchArgumentErrors(t *testing.T) {
 	}
 }
 
-func TestNotImplementedCalls(t *testing.T) {
-	cases := []struct{ call, args, text string }{
-		{"l7policy_create", `{"l7policy": {}}`, "This provider does not support creating l7policies."},
-		{"l7policy_update", `{"old_l7policy": {}, "new_l7policy": {}}`, "This provider does not support updating l7policies."},
-		{"l7policy_delete", `{"l7policy": {}}`, "This provider does not support deleting l7policies."},
-		{"l7rule_create", `{"l7rule": {}}`, "This provider does not support creating l7rules."},
-		{"l7rule_update", `{"old_l7rule": {}, "new_l7rule": {}}`, "This provider does not support updating l7rules."},
-		{"l7rule_delete", `{"l7rule": {}}`, "This provider does not support deleting l7rules."},
-		{"get_supported_flavor_metadata", `{}`, "This provider does not support getting the supported flavor metadata."},
-		{"validate_flavor", `{"flavor_metadata": {}}`, "This provider does not support validating flavors."},
-		{"get_supported_availability_zone_metadata", `{}`,
-			"This provider does not support getting the supported availability zone metadata."},
-		{"validate_availability_zone", `{"availability_zone_metadata": {}}`,
-			"This provider does not support validating availability zones."},
+func TestArgumentlessCalls(t *testing.T) {
+	cases := []struct{ call, args, method string }{
+		{"l7policy_create", `{"l7policy": {}}`, "L7PolicyCreate"},
+		{"l7policy_update", `{"old_l7policy": {}, "new_l7policy": null}`, "L7PolicyUpdate"},
+		{"l7policy_delete", `{"l7policy": {}}`, "L7PolicyDelete"},
+		{"l7rule_create", `{"l7rule": {}}`, "L7RuleCreate"},
+		{"l7rule_update", `{"old_l7rule": {}, "new_l7rule": {}}`, "L7RuleUpdate"},
+		{"l7rule_delete", `{"l7rule": 1}`, "L7RuleDelete"},
+		{"get_supported_flavor_metadata", `{}`, "GetSupportedFlavorMetadata"},
+		{"validate_flavor", `{"flavor_metadata": {}}`, "ValidateFlavor"},
+		{"get_supported_availability_zone_metadata", `{}`, "GetSupportedAvailabilityZoneMetadata"},
+		{"validate_availability_zone", `{"availability_zone_metadata": {}}`, "ValidateAvailabilityZone"},
 	}
+	want, _ := octavia.ErrNotImplemented(octavia.MethodValidateFlavor)
 	for _, tc := range cases {
 		t.Run(tc.call, func(t *testing.T) {
-			_, err := Dispatch(context.Background(), &recorder{}, tc.call, args(t, tc.args))
-			var pe *octavia.ProviderError
-			if !errors.As(err, &pe) || pe.Type != octavia.TypeNotImplemented || pe.UserFault != tc.text {
-				t.Errorf("err = %#v, want NotImplementedError %q", err, tc.text)
+			r := &recorder{err: want}
+			_, err := Dispatch(context.Background(), r, tc.call, args(t, tc.args))
+			if r.method != tc.method {
+				t.Errorf("called %q, want %q", r.method, tc.method)
+			}
+			if err != want {
+				t.Errorf("err = %v, want the driver's", err)
 			}
 		})
+	}
+	// Their arguments are still required, and nothing else is accepted.
+	r := &recorder{}
+	if _, err := Dispatch(context.Background(), r, "validate_flavor", args(t, `{}`)); err == nil ||
+		err.Error() != `DriverError: validate_flavor: missing argument "flavor_metadata"` || r.method != "" {
+		t.Errorf("err = %v, method %q", err, r.method)
+	}
+	if _, err := Dispatch(context.Background(), r, "get_supported_flavor_metadata", args(t, `{"x": 1}`)); err == nil ||
+		err.Error() != `DriverError: get_supported_flavor_metadata: unexpected argument "x"` || r.method != "" {
+		t.Errorf("err = %v, method %q", err, r.method)
 	}
 }
 
@@ -300,3 +330,6 @@ func TestNamesCoverOctaviaLib(t *testing.T) {
 		t.Errorf("Names() = %v", got)
 	}
 }
+
+// The provider front end is the Driver this package is written for.
+var _ Driver = (*provider.Driver)(nil)

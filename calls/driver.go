@@ -44,4 +44,17 @@ type Driver interface {
 	HealthMonitorCreate(ctx context.Context, hm *octavia.HealthMonitor) error
 	HealthMonitorUpdate(ctx context.Context, old, new *octavia.HealthMonitor) error
 	HealthMonitorDelete(ctx context.Context, hm *octavia.HealthMonitor) error
+
+	// Calls the reference leaves to octavia-lib's defaults (NotImplementedError);
+	// their arguments are not used.
+	L7PolicyCreate(ctx context.Context) error
+	L7PolicyUpdate(ctx context.Context) error
+	L7PolicyDelete(ctx context.Context) error
+	L7RuleCreate(ctx context.Context) error
+	L7RuleUpdate(ctx context.Context) error
+	L7RuleDelete(ctx context.Context) error
+	GetSupportedFlavorMetadata(ctx context.Context) error
+	ValidateFlavor(ctx context.Context) error
+	GetSupportedAvailabilityZoneMetadata(ctx context.Context) error
+	ValidateAvailabilityZone(ctx context.Context) error
 }
