@@ -226,9 +226,10 @@ func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 	var (
 		listeners []string
 		members   []string
+		found     bool
 	)
 	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		listeners, members = nil, nil
+		listeners, members, found = nil, nil, false
 		row := rowByProtocol(t, lbID, p.Protocol.Or(""))
 		if row == nil || poolKeyOf(row, pid) == "" {
 			if r, _ := rowByPool(t, pid); r != nil {
@@ -245,6 +246,7 @@ func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 		if row == nil {
 			return nil
 		}
+		found = true
 		listeners = listenersOfPool(row, pid)
 		ids, err := d.deletePoolFromRow(ctx, t, row, pid, newSubnetCache(d))
 		if err != nil {
@@ -270,7 +272,9 @@ func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 		st.Add(octavia.KindPools, entry(pid, octavia.ProvisioningDeleted, ""))
 	}
 	st.Add(octavia.KindLoadBalancers, entry(lbID, octavia.ProvisioningActive, ""))
-	addListeners(&st, listeners)
+	if found {
+		addListeners(&st, listeners)
+	}
 	d.send(ctx, "pool_delete", st)
 	return nil
 }

@@ -1,0 +1,198 @@
+package provider_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"
+)
+
+var _ = Describe("create_vip_port", func() {
+	It("creates the VIP and additional VIP ports, and reuses them on 409", func(ctx SpecContext) {
+		lbID, net, sub, net2, sub2, project := newID(), newID(), newID(), newID(), newID(), newID()
+		network(ctx, net, false)
+		subnet(sub, net, "172.25.1.0/24")
+		network(ctx, net2, false)
+		subnet(sub2, net2, "fd25::/64")
+		vip := &octavia.VIP{VIPNetworkID: some(net), VIPSubnetID: some(sub), VIPAddress: some("172.25.1.40")}
+		add := []octavia.AdditionalVIP{{NetworkID: some(net2), SubnetID: some(sub2)}}
+		out, outAdd, err := env.driver.CreateVIPPort(ctx, lbID, project, vip, add)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out.VIPAddress.V).To(Equal("172.25.1.40"))
+		p, ok := env.neutron.Port(out.VIPPortID.V)
+		Expect(ok).To(BeTrue())
+		Expect(p.Name).To(Equal("ovn-lb-vip-" + lbID))
+		Expect(p.DeviceOwner).To(Equal("ovn-lb:vip"))
+		Expect(p.DeviceID).To(Equal("lb-" + lbID))
+		Expect(p.ProjectID).To(Equal(project))
+		Expect(outAdd).To(HaveLen(1))
+		ap, ok := env.neutron.Port(outAdd[0].PortID.V)
+		Expect(ok).To(BeTrue())
+		Expect(ap.Name).To(Equal("ovn-lb-vip-additional-1-" + lbID))
+		Expect(outAdd[0].NetworkID.V).To(Equal(net2))
+		Expect(outAdd[0].SubnetID.V).To(Equal(sub2))
+		Expect(outAdd[0].IPAddress.V).To(Equal(ap.FixedIPs[0].IPAddress))
+
+		// Again: the address is taken (409), the port is found by name.
+		out2, _, err := env.driver.CreateVIPPort(ctx, lbID, project, vip, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out2.VIPPortID.V).To(Equal(out.VIPPortID.V))
+	}, SpecTimeout(30*time.Second))
+
+	It("deletes what it created and answers a DriverError with Neutron's text on failure", func(ctx SpecContext) {
+		lbID, net, sub := newID(), newID(), newID()
+		network(ctx, net, false)
+		subnet(sub, net, "172.25.2.0/24")
+		before := len(env.neutron.Ports())
+		env.neutron.FailNextWith("POST", "/v2.0/ports", 1, fakeneutron.Fault{Status: 400, Type: "BadRequest", Message: "no more addresses"})
+		// The first POST (VIP) fails.
+		_, _, err := env.driver.CreateVIPPort(ctx, lbID, newID(), &octavia.VIP{VIPNetworkID: some(net), VIPSubnetID: some(sub)}, nil)
+		Expect(err).To(HaveOccurred())
+		pe := err.(*octavia.ProviderError)
+		Expect(pe.Type).To(Equal(octavia.TypeDriverError))
+		Expect(pe.UserFault).To(Equal("no more addresses"))
+		Expect(env.neutron.Ports()).To(HaveLen(before))
+	}, SpecTimeout(30*time.Second))
+})
+
+var _ = Describe("load balancer create failures", func() {
+	It("reports ERROR, writes no row and deletes our VIP port when an additional VIP port is missing", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
+		lb.AdditionalVIPs = some([]octavia.AdditionalVIP{{IPAddress: some("172.24.4.99"), PortID: some(newID()), NetworkID: some(x.net)}})
+		resetAll()
+		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
+		Expect(messages()).To(Equal([]string{status(list("loadbalancers", se(x.lb, "ERROR", "ERROR")))}))
+		Expect(rows(ctx, x.lb)).To(BeEmpty())
+		_, ok := env.neutron.Port(x.vipPort)
+		Expect(ok).To(BeFalse())
+	}, SpecTimeout(30*time.Second))
+
+	It("reports ERROR when no port holds the VIP", func(ctx SpecContext) {
+		x := newExample()
+		network(ctx, x.net, false)
+		subnet(x.vipSubnet, x.net, "172.24.4.0/24")
+		resetAll()
+		Expect(env.driver.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
+		Expect(messages()).To(Equal([]string{status(list("loadbalancers", se(x.lb, "ERROR", "ERROR")))}))
+		Expect(rows(ctx, x.lb)).To(BeEmpty())
+	}, SpecTimeout(30*time.Second))
+})
+
+var _ = Describe("fully populated create", func() {
+	It("writes LB, listener, pool and members in one transaction and one status message, then the HM", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		hmID := newID()
+		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
+		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
+		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
+		m2 := newID()
+		p.Members = some([]octavia.Member{
+			*memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet),
+			*memberObj(m2, x.pool, "172.24.4.20", 8080, ""), // no subnet: the VIP subnet
+		})
+		p.HealthMonitor = some(octavia.HealthMonitor{
+			HealthMonitorID: some(hmID), Type: some("TCP"), Delay: some(10), Timeout: some(5),
+			MaxRetries: some(3), MaxRetriesDown: some(3), AdminStateUp: some(true),
+		})
+		lb.Pools = some([]octavia.Pool{p})
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		resetAll()
+		stats := env.store.Stats()
+		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
+		msgs := messages()
+		Expect(msgs).To(HaveLen(2))
+		Expect(msgs[0]).To(Equal(status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "ONLINE")),
+			list("listeners", se(x.listener, "ACTIVE", "ONLINE")),
+			list("pools", se(x.pool, "ACTIVE", "ONLINE")),
+			list("members", se(x.member, "ACTIVE", "NO_MONITOR"), se(m2, "ACTIVE", "NO_MONITOR")),
+		)))
+		var hm map[string]json.RawMessage
+		Expect(json.Unmarshal([]byte(msgs[1]), &hm)).To(Succeed())
+		Expect(string(hm["healthmonitors"])).To(Equal(`[` + se(hmID, "ACTIVE", "ONLINE") + `]`))
+		// One transaction for the LB tree, one for the HM.
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(2)))
+		r := row(ctx, x.lb)
+		Expect(r.ExternalIDs["listener_"+x.listener]).To(Equal("80:pool_" + x.pool))
+		Expect(r.ExternalIDs["pool_"+x.pool]).To(Equal(fmt.Sprintf("member_%s_%s.10:8080_%s,member_%s_172.24.4.20:8080_%s",
+			x.member, x.mnet, x.memberSubnet, m2, x.vipSubnet)))
+		Expect(r.ExternalIDs["ls_refs"]).To(Equal(`{"neutron-` + x.net + `": 3}`))
+		Expect(r.Vips).To(Equal(map[string]string{"172.24.4.9:80": x.mnet + ".10:8080,172.24.4.20:8080"}))
+		Expect(r.HealthCheck).To(HaveLen(1))
+		Expect(r.IPPortMappings).To(HaveKey(x.mnet + ".10"))
+	}, SpecTimeout(30*time.Second))
+})
+
+var _ = Describe("member batch update", func() {
+	It("creates, updates and deletes in one transaction and one status message", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		d := env.driver
+		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
+		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 80, ""))).To(Succeed())
+		Expect(d.PoolCreate(ctx, poolObj(x.pool, x.lb, x.listener, "TCP"))).To(Succeed())
+		a, b, c := newID(), newID(), newID()
+		Expect(d.MemberCreate(ctx, memberObj(a, x.pool, x.mnet+".11", 80, x.memberSubnet))).To(Succeed())
+		Expect(d.MemberCreate(ctx, memberObj(b, x.pool, x.mnet+".12", 80, x.memberSubnet))).To(Succeed())
+		stats := env.store.Stats()
+		resetAll()
+		bOff := memberObj(b, x.pool, x.mnet+".12", 80, x.memberSubnet)
+		bOff.AdminStateUp = some(false)
+		Expect(d.MemberBatchUpdate(ctx, x.pool, []*octavia.Member{bOff, memberObj(c, x.pool, x.mnet+".13", 80, x.memberSubnet)})).To(Succeed())
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		Expect(messages()).To(Equal([]string{status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "ONLINE")),
+			list("listeners", se(x.listener, "ACTIVE", "ONLINE")),
+			list("pools", se(x.pool, "ACTIVE", "ONLINE")),
+			list("members", se(b, "ACTIVE", "OFFLINE"), se(c, "ACTIVE", "NO_MONITOR"), se(a, "DELETED", "")),
+		)}))
+		r := row(ctx, x.lb)
+		Expect(r.ExternalIDs["pool_"+x.pool]).To(Equal(fmt.Sprintf("member_%s_%s.12:80_%s,member_%s_%s.13:80_%s",
+			b, x.mnet, x.memberSubnet, c, x.mnet, x.memberSubnet)))
+		Expect(r.ExternalIDs["neutron:member_status"]).To(Equal(`{"` + b + `": "OFFLINE", "` + c + `": "NO_MONITOR"}`))
+		Expect(r.ExternalIDs["ls_refs"]).To(Equal(`{"neutron-` + x.net + `": 3}`))
+		Expect(r.Vips).To(Equal(map[string]string{"172.24.4.9:80": x.mnet + ".13:80"}))
+	}, SpecTimeout(30*time.Second))
+})
+
+var _ = Describe("member create on a monitored pool", func() {
+	It("maps the new member and reports it ONLINE", func(ctx SpecContext) {
+		x := newExample()
+		lsp := x.setup(ctx)
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		d := env.driver
+		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
+		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 80, ""))).To(Succeed())
+		Expect(d.PoolCreate(ctx, poolObj(x.pool, x.lb, x.listener, "TCP"))).To(Succeed())
+		Expect(d.HealthMonitorCreate(ctx, &octavia.HealthMonitor{
+			HealthMonitorID: some(newID()), PoolID: some(x.pool), Type: some("TCP"), Delay: some(10), Timeout: some(5),
+			MaxRetries: some(3), MaxRetriesDown: some(3), AdminStateUp: some(true),
+		})).To(Succeed())
+		resetAll()
+		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet))).To(Succeed())
+		Expect(messages()).To(Equal([]string{status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "ONLINE")),
+			list("listeners", se(x.listener, "ACTIVE", "ONLINE")),
+			list("pools", se(x.pool, "ACTIVE", "ONLINE")),
+			list("members", se(x.member, "ACTIVE", "ONLINE")),
+		)}))
+		r := row(ctx, x.lb)
+		Expect(r.IPPortMappings[x.mnet+".10"]).To(HavePrefix(lsp + ":" + x.mnet + "."))
+		// Deleting it removes the mapping and the now unused HM port.
+		Expect(d.MemberDelete(ctx, memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet))).To(Succeed())
+		r = row(ctx, x.lb)
+		Expect(r.IPPortMappings).To(BeEmpty())
+		for _, p := range env.neutron.Ports() {
+			Expect(p.Name).NotTo(Equal("ovn-lb-hm-" + x.memberSubnet))
+		}
+	}, SpecTimeout(30*time.Second))
+})
