@@ -13,7 +13,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/ovn-octavia/ovn-octavia/octavia"
-	"github.com/ovn-octavia/ovn-octavia/provider"
 )
 
 // kind is one object type of the CRUD subcommands.
@@ -22,10 +21,12 @@ type kind struct {
 	alias  string
 	title  string // for texts: "load balancer"
 	idNoun string // the id flag's description
-	create func(fs *flag.FlagSet) func(ctx context.Context, d *provider.Driver, id string, std stdio) error
+	// create registers the create flags and returns the call to make.
+	create func(fs *flag.FlagSet) createFunc
 	// required lists the create flags that must be given.
 	required []string
-	deleter  func(fs *flag.FlagSet) func(ctx context.Context, d *provider.Driver, lbs []*lbView, id string) error
+	// deleter registers the delete flags and returns the call to make.
+	deleter func(fs *flag.FlagSet) deleteFunc
 	// list returns the table of the kind's objects in NB, their ids and
 	// the objects for --json, in the same order.
 	list func(lbs []*lbView) (header []string, rows [][]string, ids []string, objs []any)
