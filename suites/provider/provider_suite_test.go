@@ -23,6 +23,7 @@ import (
 	"github.com/ovn-kubernetes/libovsdb/ovsdb"
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/calls"
 	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
@@ -378,3 +379,6 @@ func fakeneutronPort(id, name, netID, subnetID, ip string) fakeneutron.Port {
 		FixedIPs: []fakeneutron.FixedIP{{SubnetID: subnetID, IPAddress: ip}},
 	}
 }
+
+// The Driver serves every call the dispatcher knows.
+var _ calls.Driver = (*provider.Driver)(nil)
