@@ -10,6 +10,8 @@
 //	nb, err := testbed.StartNB(dir)                 // standalone NB on unix:<dir>/nb.sock
 //	nb, err := testbed.StartNB(dir, testbed.WithTCP()) // also on tcp:127.0.0.1:<free port>
 //	sb, err := testbed.StartSB(dir)
+//	pki, err := testbed.NewPKI(dir, "a")             // CA + server/client certs
+//	nb, err := testbed.StartNB(dir, testbed.WithSSL(pki)) // also on ssl:127.0.0.1:<free port>
 //	nd, err := testbed.StartNorthd(dir, nb, sb)
 //	cl, err := testbed.StartCluster(dir, testbed.NBSchema, testbed.NBDatabase, 3)
 //	nb.Remote()         // "unix:/.../nb.sock" (tcp remote when the server has no unix socket)
@@ -79,7 +81,13 @@ type serverConfig struct {
 	tcp    bool
 	name   string
 	schema string
+	ssl    *PKI
 }
+
+// WithSSL makes the server also listen for SSL on a free loopback port,
+// with the server key and certificate of p, verifying clients against p's
+// CA (as ovsdb-server always does).
+func WithSSL(p *PKI) Option { return func(c *serverConfig) { c.ssl = p } }
 
 // WithTCP makes the server also listen on a free loopback tcp port.
 func WithTCP() Option { return func(c *serverConfig) { c.tcp = true } }
@@ -100,6 +108,8 @@ type Server struct {
 	Database string // OVN_Northbound or OVN_Southbound
 	Sock     string // unix socket path; "" for cluster members
 	TCPPort  int    // client tcp port; 0 when not listening on tcp
+	SSLPort  int    // client ssl port; 0 when not listening on ssl
+	PKI      *PKI   // certificates of the ssl listener
 	RaftAddr string // "tcp:127.0.0.1:port" for cluster members
 	Unixctl  string
 	PIDFile  string
@@ -126,13 +136,14 @@ func startStandalone(dir, schema, database, defName string, opts []Option) (*Ser
 	}
 	s := newServer(dir, cfg.name, database)
 	s.Sock = filepath.Join(dir, cfg.name+".sock")
+	s.PKI = cfg.ssl
 	if len(s.Sock) > maxSocketPath || len(s.Unixctl) > maxSocketPath {
 		return nil, fmt.Errorf("testbed: socket path %q too long for a unix socket; use a shorter directory", s.Sock)
 	}
 	if err := runTool("create", s.DBFile, cfg.schema); err != nil {
 		return nil, err
 	}
-	if !cfg.tcp {
+	if !cfg.tcp && cfg.ssl == nil {
 		if err := s.Start(); err != nil {
 			return nil, err
 		}
@@ -142,8 +153,15 @@ func startStandalone(dir, schema, database, defName string, opts []Option) (*Ser
 	// retry with another port.
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if s.TCPPort, err = FreePort(); err != nil {
-			return nil, err
+		if cfg.tcp {
+			if s.TCPPort, err = FreePort(); err != nil {
+				return nil, err
+			}
+		}
+		if cfg.ssl != nil {
+			if s.SSLPort, err = FreePort(); err != nil {
+				return nil, err
+			}
 		}
 		if err = s.Start(); err == nil {
 			return s, nil
@@ -185,6 +203,14 @@ func (s *Server) TCPRemote() string {
 	return fmt.Sprintf("tcp:127.0.0.1:%d", s.TCPPort)
 }
 
+// SSLRemote is "ssl:127.0.0.1:<port>", or "" without ssl.
+func (s *Server) SSLRemote() string {
+	if s.SSLPort == 0 {
+		return ""
+	}
+	return fmt.Sprintf("ssl:127.0.0.1:%d", s.SSLPort)
+}
+
 // PID of the running process, 0 when stopped.
 func (s *Server) PID() int {
 	s.mu.Lock()
@@ -221,6 +247,13 @@ func (s *Server) Start() error {
 	}
 	if s.TCPPort != 0 {
 		args = append(args, fmt.Sprintf("--remote=ptcp:%d:127.0.0.1", s.TCPPort))
+	}
+	if s.SSLPort != 0 && s.PKI != nil {
+		args = append(args,
+			"--private-key="+s.PKI.ServerKey,
+			"--certificate="+s.PKI.ServerCert,
+			"--ca-cert="+s.PKI.CACert,
+			fmt.Sprintf("--remote=pssl:%d:127.0.0.1", s.SSLPort))
 	}
 	args = append(args, s.DBFile)
 	p, err := startProcess(s.Dir, s.Name, ovsdbServerBin, args)
