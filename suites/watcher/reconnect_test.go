@@ -158,4 +158,3 @@ func lrpsOf(c interface {
 	Expect(c.List(ctx, &lrps)).To(Succeed())
 	return lrps
 }
-
