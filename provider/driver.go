@@ -27,7 +27,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/sirupsen/logrus"
 
@@ -145,12 +144,4 @@ func onlineIf(up bool) string {
 		return octavia.OperatingOnline
 	}
 	return octavia.OperatingOffline
-}
-
-// wrapf wraps err with the call context.
-func wrapf(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
 }

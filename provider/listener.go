@@ -4,26 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
-	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 )
 
 // errNoRow reports an LB without NB row where one is needed.
 var errNoRow = errors.New("load balancer has no NB row")
-
-// Keys of Load_Balancer_Health_Check external_ids (nb-data-contract §11).
-const (
-	keyHCPoolID = "octavia:pool_id"
-	keyHCVIP    = "octavia:vip"
-)
 
 // ListenerCreate is listener_create (operations.md §8.1).
 func (d *Driver) ListenerCreate(ctx context.Context, l *octavia.Listener) error {
@@ -69,40 +62,11 @@ func (d *Driver) createListener(ctx context.Context, t *nbtxn.Txn, l *octavia.Li
 	row.ExternalIDs[lbdata.ListenerKey(lid, up)] = lbdata.FormatListenerValue(l.ProtocolPort.V, poolKey)
 	recomputeVIPs(row)
 	if poolKey != "" {
-		setHealthCheckPorts(t, row, l.DefaultPoolID.V, l.ProtocolPort.V)
+		// The pool's LBHCs now check this port (NB §11; the address is
+		// taken before the LAST ':', the spec's recommendation).
+		health.SetHealthCheckPort(t, row, l.DefaultPoolID.V, strconv.Itoa(l.ProtocolPort.V))
 	}
 	return nil
-}
-
-// setHealthCheckPorts points every LBHC of the pool at the listener port
-// (nb-data-contract §11). The address is the text before the LAST `:` of a
-// non-empty vip — the spec's recommendation; the reference takes the text
-// before the first `:`, which breaks bracketed IPv6 — or `octavia:vip`,
-// bracketed when IPv6, for an empty one.
-func setHealthCheckPorts(t *nbtxn.Txn, row *nb.LoadBalancer, poolID string, port int) {
-	for _, hc := range t.HealthChecksOf(row) {
-		if hc.ExternalIDs[keyHCPoolID] != poolID {
-			continue
-		}
-		var addr string
-		if hc.Vip != "" {
-			i := strings.LastIndex(hc.Vip, ":")
-			if i < 0 {
-				addr = hc.Vip
-			} else {
-				addr = hc.Vip[:i]
-			}
-		} else {
-			addr = hc.ExternalIDs[keyHCVIP]
-			if a, err := netip.ParseAddr(addr); err == nil && a.Is6() && !a.Is4In6() {
-				addr = "[" + addr + "]"
-			}
-		}
-		if addr == "" {
-			continue
-		}
-		hc.Vip = addr + ":" + strconv.Itoa(port)
-	}
 }
 
 // ListenerUpdate is listener_update (operations.md §8.2).

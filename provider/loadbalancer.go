@@ -185,7 +185,7 @@ func (d *Driver) cleanupFailedCreate(ctx context.Context, log *logrus.Entry, vs 
 	if d.neutron == nil {
 		return
 	}
-	if vs != nil && strings.HasPrefix(vs.portName, vipPortNamePrefix) {
+	if vs != nil && strings.HasPrefix(vs.portName, lbdata.VIPPortPrefix) {
 		if err := d.neutron.DeletePort(ctx, vs.portID); err != nil {
 			log.WithError(err).WithField("port_id", vs.portID).Warn("deleting VIP port of failed create")
 		}
@@ -267,9 +267,9 @@ func (d *Driver) LoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalance
 			if cascade {
 				for _, k := range sortedKeys(r.ExternalIDs) {
 					switch {
-					case strings.Contains(k, listenerPrefix):
-						listeners = append(listeners, entry(idOfKey(k), octavia.ProvisioningDeleted, octavia.OperatingOffline))
-					case strings.Contains(k, poolPrefix):
+					case strings.Contains(k, lbdata.PrefixListener):
+						listeners = append(listeners, entry(lbdata.IDFromKey(k), octavia.ProvisioningDeleted, octavia.OperatingOffline))
+					case strings.Contains(k, lbdata.PrefixPool):
 						ms, err := lbdata.ParsePoolValue(r.ExternalIDs[k])
 						if err != nil {
 							log.WithError(err).WithField("key", k).Warn("unparseable pool value; its members are not reported")
@@ -283,7 +283,7 @@ func (d *Driver) LoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalance
 							}
 							members = append(members, entry(m.ID, octavia.ProvisioningDeleted, ""))
 						}
-						pools = append(pools, entry(idOfKey(k), octavia.ProvisioningDeleted, ""))
+						pools = append(pools, entry(lbdata.IDFromKey(k), octavia.ProvisioningDeleted, ""))
 					}
 				}
 			}
@@ -302,7 +302,7 @@ func (d *Driver) LoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalance
 		}
 		first := rows[0]
 		vipPort := first.ExternalIDs[lbdata.KeyVIPPortID]
-		addPorts := splitList(first.ExternalIDs[lbdata.KeyAdditionalVIPPortIDs])
+		addPorts := lbdata.SplitList(first.ExternalIDs[lbdata.KeyAdditionalVIPPortIDs])
 		t.AfterCommit(func(ctx context.Context) error {
 			return d.deleteVIPPorts(ctx, vipPort, addPorts)
 		})
@@ -368,7 +368,7 @@ func (d *Driver) deleteVIPPorts(ctx context.Context, vipPort string, additional 
 		case errors.Is(err, neutron.ErrNotFound):
 		case err != nil:
 			errs = append(errs, fmt.Errorf("get VIP port %s: %w", vipPort, err))
-		case strings.HasPrefix(p.Name, vipPortNamePrefix):
+		case strings.HasPrefix(p.Name, lbdata.VIPPortPrefix):
 			if err := d.neutron.DeletePort(ctx, vipPort); err != nil {
 				errs = append(errs, fmt.Errorf("delete VIP port %s: %w", vipPort, err))
 			}
@@ -452,7 +452,7 @@ func (d *Driver) CreateVIPPort(ctx context.Context, lbID, projectID string, vip 
 		}
 		vipPort = p
 	} else {
-		p, isNew, err := d.createPort(ctx, vipPortNamePrefix+lbID, vip.VIPNetworkID.V, vip.VIPSubnetID.Or(""),
+		p, isNew, err := d.createPort(ctx, lbdata.VIPPortPrefix+lbID, vip.VIPNetworkID.V, vip.VIPSubnetID.Or(""),
 			vip.VIPAddress.Or(""), projectID, lbID)
 		if err != nil {
 			return fail(err)
@@ -464,7 +464,7 @@ func (d *Driver) CreateVIPPort(ctx context.Context, lbID, projectID string, vip 
 	}
 	var outAdd []octavia.AdditionalVIP
 	for i, av := range additional {
-		name := fmt.Sprintf("%sadditional-%d-%s", vipPortNamePrefix, i+1, lbID)
+		name := fmt.Sprintf("%sadditional-%d-%s", lbdata.VIPPortPrefix, i+1, lbID)
 		p, isNew, err := d.createPort(ctx, name, av.NetworkID.V, av.SubnetID.Or(""), av.IPAddress.Or(""), projectID, lbID)
 		if err != nil {
 			return fail(err)
@@ -515,17 +515,6 @@ func (d *Driver) createPort(ctx context.Context, name, networkID, subnetID, addr
 		return nil, false, fmt.Errorf("create port %s: %w", name, err)
 	}
 	return found, false, nil
-}
-
-// idOfKey returns the id of a listener/pool key: the second `_` field,
-// `:D` included (it is stripped when the status is sent), as the reference
-// extracts it.
-func idOfKey(k string) string {
-	parts := strings.SplitN(k, "_", 3)
-	if len(parts) < 2 {
-		return k
-	}
-	return parts[1]
 }
 
 func sortedSet(m map[string]bool) []string {

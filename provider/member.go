@@ -129,7 +129,7 @@ func (d *Driver) removeMember(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBal
 // subnetInUse reports whether any pool entry of the row is on the subnet.
 func subnetInUse(row *nb.LoadBalancer, subnetID string) bool {
 	for k, v := range row.ExternalIDs {
-		if !strings.HasPrefix(k, poolPrefix) {
+		if !strings.HasPrefix(k, lbdata.PrefixPool) {
 			continue
 		}
 		entries, _ := lbdata.ParsePoolValue(v)

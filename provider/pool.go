@@ -14,12 +14,9 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 )
 
-// optAffinityTimeout is the only Load_Balancer option the provider manages
+// lbdata.OptAffinityTimeout is the only Load_Balancer option the provider manages
 // (nb-data-contract §10).
-const (
-	optAffinityTimeout     = "affinity_timeout"
-	defaultAffinityTimeout = 360
-)
+const defaultAffinityTimeout = 360
 
 // PoolCreate is pool_create (operations.md §9.1). A pool carrying a health
 // monitor gets it created right after, through the health engine.
@@ -118,7 +115,7 @@ func setAffinity(row *nb.LoadBalancer, sp octavia.SessionPersistence) {
 	if row.Options == nil {
 		row.Options = map[string]string{}
 	}
-	row.Options[optAffinityTimeout] = strconv.Itoa(sp.PersistenceTimeout.Or(defaultAffinityTimeout))
+	row.Options[lbdata.OptAffinityTimeout] = strconv.Itoa(sp.PersistenceTimeout.Or(defaultAffinityTimeout))
 }
 
 // listenersOfPool returns the ids of the row's listeners whose value
@@ -127,8 +124,8 @@ func listenersOfPool(row *nb.LoadBalancer, poolID string) []string {
 	pk := lbdata.PoolKey(poolID, true)
 	var out []string
 	for _, k := range sortedKeys(row.ExternalIDs) {
-		if strings.HasPrefix(k, listenerPrefix) && strings.Contains(row.ExternalIDs[k], pk) {
-			out = append(out, idOfKey(k))
+		if strings.HasPrefix(k, lbdata.PrefixListener) && strings.Contains(row.ExternalIDs[k], pk) {
+			out = append(out, lbdata.IDFromKey(k))
 		}
 	}
 	return out
@@ -312,7 +309,7 @@ func (d *Driver) deletePoolFromRow(ctx context.Context, t *nbtxn.Txn, row *nb.Lo
 	}
 	pk := lbdata.PoolKey(pid, true)
 	for _, k := range sortedKeys(row.ExternalIDs) {
-		if !strings.HasPrefix(k, listenerPrefix) {
+		if !strings.HasPrefix(k, lbdata.PrefixListener) {
 			continue
 		}
 		v := row.ExternalIDs[k]
@@ -324,7 +321,7 @@ func (d *Driver) deletePoolFromRow(ctx context.Context, t *nbtxn.Txn, row *nb.Lo
 	}
 	// Removed on the deletion of any pool of the row, as in the reference
 	// (nb-data-contract §10).
-	delete(row.Options, optAffinityTimeout)
+	delete(row.Options, lbdata.OptAffinityTimeout)
 	if !dropIfEmpty(t, row) {
 		recomputeVIPs(row)
 	}

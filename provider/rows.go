@@ -15,18 +15,6 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 )
 
-const (
-	listenerPrefix = "listener_"
-	poolPrefix     = "pool_"
-	disabledSuffix = ":D"
-
-	// Rows written by Neutron's port-forwarding plugin: never ours.
-	deviceOwnerPortForwarding = "port_forwarding_plugin"
-	keyDeviceOwner            = "neutron:device_owner"
-
-	vipPortNamePrefix = "ovn-lb-vip-"
-)
-
 // sourceIPPortFields is the selection_fields set of a new row and of a
 // SOURCE_IP_PORT pool (nb-data-contract §9).
 var sourceIPPortFields = []string{
@@ -65,11 +53,6 @@ func rowByProtocol(t *nbtxn.Txn, lbID, protocol string) *nb.LoadBalancer {
 	return nil
 }
 
-// isForeign reports rows written by Neutron port forwarding.
-func isForeign(lb *nb.LoadBalancer) bool {
-	return lb.ExternalIDs[keyDeviceOwner] == deviceOwnerPortForwarding
-}
-
 // rowByPool finds the row holding a pool (NB §3.2 "by pool id"): the first
 // row with the enabled key, else the first with the disabled key. It returns
 // the key form found.
@@ -77,7 +60,7 @@ func rowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
 	enabled, disabled := lbdata.PoolKey(poolID, true), lbdata.PoolKey(poolID, false)
 	var uuidEnabled, uuidDisabled string
 	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if isForeign(lb) {
+		if lbdata.IsForeignRow(lb.ExternalIDs) {
 			return true
 		}
 		if _, ok := lb.ExternalIDs[enabled]; ok {
@@ -131,17 +114,6 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// isEmptyRow reports a row without listeners and pools (NB §3.1: keys
-// starting with "listener"/"pool").
-func isEmptyRow(lb *nb.LoadBalancer) bool {
-	for k := range lb.ExternalIDs {
-		if strings.HasPrefix(k, "listener") || strings.HasPrefix(k, "pool") {
-			return false
-		}
-	}
-	return true
-}
-
 // recomputeVIPs rewrites the row's vips from its external_ids (NB §8).
 func recomputeVIPs(lb *nb.LoadBalancer) {
 	lb.Vips = lbdata.ComputeVIPs(lb.ExternalIDs)
@@ -153,7 +125,7 @@ func recomputeVIPs(lb *nb.LoadBalancer) {
 // dropIfEmpty clears the protocol of an empty row, or deletes the row when
 // the LB has other rows (NB §3.1). It returns whether the row was deleted.
 func dropIfEmpty(t *nbtxn.Txn, lb *nb.LoadBalancer) bool {
-	if !isEmptyRow(lb) {
+	if !lbdata.RowEmpty(lb.ExternalIDs) {
 		return false
 	}
 	if len(rowsOf(t, lb.Name)) > 1 {
@@ -171,19 +143,8 @@ func vipAddrs(ext map[string]string) []string {
 	if v := ext[lbdata.KeyVIP]; v != "" {
 		out = append(out, v)
 	}
-	for _, v := range splitList(ext[lbdata.KeyAdditionalVIPs]) {
+	for _, v := range lbdata.SplitList(ext[lbdata.KeyAdditionalVIPs]) {
 		out = append(out, v)
-	}
-	return out
-}
-
-// splitList splits a comma list, dropping empty parts.
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
 	}
 	return out
 }
@@ -381,7 +342,7 @@ func (d *Driver) protocolRow(ctx context.Context, t *nbtxn.Txn, lbID, protocol, 
 		SelectionFields: selectionFieldsFor(algorithm),
 	})
 	copied := assoc.LSRefs(first).Names()
-	if err := associateNewRow(t, row, vs, len(splitList(ext[lbdata.KeyAdditionalVIPs])), copied); err != nil {
+	if err := associateNewRow(t, row, vs, len(lbdata.SplitList(ext[lbdata.KeyAdditionalVIPs])), copied); err != nil {
 		return nil, err
 	}
 	recomputeVIPs(row)

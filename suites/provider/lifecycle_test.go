@@ -200,3 +200,15 @@ var _ = Describe("cascade delete", func() {
 		Expect(ok).To(BeFalse())
 	}, SpecTimeout(60*time.Second))
 })
+
+// lbhcOf returns the LBHC rows referenced by a row.
+func lbhcOf(ctx context.Context, r nb.LoadBalancer) []nb.LoadBalancerHealthCheck {
+	GinkgoHelper()
+	var out []nb.LoadBalancerHealthCheck
+	for _, u := range r.HealthCheck {
+		hc := &nb.LoadBalancerHealthCheck{UUID: u}
+		Expect(env.nb.Get(ctx, hc)).To(Succeed())
+		out = append(out, *hc)
+	}
+	return out
+}

@@ -196,3 +196,26 @@ var _ = Describe("member create on a monitored pool", func() {
 		}
 	}, SpecTimeout(30*time.Second))
 })
+
+var _ = Describe("listener created on a monitored pool", func() {
+	It("points the pool's health check at the listener port", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		d := env.driver
+		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
+		Expect(d.PoolCreate(ctx, poolObj(x.pool, x.lb, "", "TCP"))).To(Succeed())
+		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet))).To(Succeed())
+		Expect(d.HealthMonitorCreate(ctx, &octavia.HealthMonitor{
+			HealthMonitorID: some(newID()), PoolID: some(x.pool), Type: some("TCP"), Delay: some(10), Timeout: some(5),
+			MaxRetries: some(3), MaxRetriesDown: some(3), AdminStateUp: some(true),
+		})).To(Succeed())
+		hcs := lbhcOf(ctx, row(ctx, x.lb))
+		Expect(hcs).To(HaveLen(1))
+		Expect(hcs[0].Vip).To(Equal(""))
+		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 64015, x.pool))).To(Succeed())
+		hcs = lbhcOf(ctx, row(ctx, x.lb))
+		Expect(hcs[0].Vip).To(Equal("172.24.4.9:64015"))
+		Expect(row(ctx, x.lb).Vips).To(Equal(map[string]string{"172.24.4.9:64015": x.mnet + ".10:8080"}))
+	}, SpecTimeout(30*time.Second))
+})
