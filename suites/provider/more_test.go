@@ -219,3 +219,48 @@ var _ = Describe("listener created on a monitored pool", func() {
 		Expect(row(ctx, x.lb).Vips).To(Equal(map[string]string{"172.24.4.9:64015": x.mnet + ".10:8080"}))
 	}, SpecTimeout(30*time.Second))
 })
+
+var _ = Describe("pool delete", func() {
+	It("deletes the pool's HM first, then its members and the pool in one transaction", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		d := env.driver
+		hm := octavia.HealthMonitor{
+			HealthMonitorID: some(newID()), PoolID: some(x.pool), Type: some("TCP"), Delay: some(10), Timeout: some(5),
+			MaxRetries: some(3), MaxRetriesDown: some(3), AdminStateUp: some(true),
+		}
+		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
+		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 80, ""))).To(Succeed())
+		Expect(d.PoolCreate(ctx, poolObj(x.pool, x.lb, x.listener, "TCP"))).To(Succeed())
+		m := memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet)
+		Expect(d.MemberCreate(ctx, m)).To(Succeed())
+		Expect(d.HealthMonitorCreate(ctx, &hm)).To(Succeed())
+		Expect(row(ctx, x.lb).IPPortMappings).To(HaveLen(1))
+
+		p := poolObj(x.pool, x.lb, x.listener, "TCP")
+		p.HealthMonitor = some(hm)
+		p.Members = some([]octavia.Member{*m})
+		resetAll()
+		Expect(d.PoolDelete(ctx, p)).To(Succeed())
+		msgs := messages()
+		Expect(msgs).To(HaveLen(2)) // the HM delete's, then the pool's
+		Expect(msgs[1]).To(Equal(status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "")),
+			list("listeners", se(x.listener, "ACTIVE", "")),
+			list("pools", se(x.pool, "DELETED", "")),
+			list("members", se(x.member, "DELETED", "")),
+		)))
+		r := row(ctx, x.lb)
+		Expect(r.HealthCheck).To(BeEmpty())
+		Expect(r.IPPortMappings).To(BeEmpty())
+		Expect(r.ExternalIDs).To(Equal(map[string]string{
+			"enabled": "True", "lr_ref": "neutron-" + x.router, "ls_refs": `{"neutron-` + x.net + `": 1}`,
+			"neutron:vip": "172.24.4.9", "neutron:vip_port_id": x.vipPort, "listener_" + x.listener: "80:",
+		}))
+		Expect(r.Vips).To(BeEmpty())
+		for _, port := range env.neutron.Ports() {
+			Expect(port.Name).NotTo(Equal("ovn-lb-hm-" + x.memberSubnet))
+		}
+	}, SpecTimeout(30*time.Second))
+})
