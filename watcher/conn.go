@@ -172,11 +172,10 @@ func sbSpec() dbSpec {
 // connection needs to reach the same server.
 type conn struct {
 	client.Client
-	db        string
-	tls       *tls.Config
-	leader    bool
-	probe     time.Duration
-	endpoints []string
+	db     string
+	tls    *tls.Config
+	leader bool
+	probe  time.Duration
 
 	// reconnects counts libovsdb's "reconnected" messages; reconnected is
 	// signalled (capacity 1) on each.
@@ -222,7 +221,7 @@ func connect(ctx context.Context, spec dbSpec, cfg ConnConfig, handler cache.Eve
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec.name, err)
 	}
-	c := &conn{db: spec.name, leader: !cfg.DisableLeaderOnly, endpoints: eps, reconnected: make(chan struct{}, 1)}
+	c := &conn{db: spec.name, leader: !cfg.DisableLeaderOnly, reconnected: make(chan struct{}, 1)}
 	for _, ep := range eps {
 		if strings.HasPrefix(ep, "ssl:") {
 			if c.tls, err = loadTLS(cfg.TLS); err != nil {
