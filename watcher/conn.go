@@ -329,6 +329,9 @@ func connectRetry(ctx context.Context, cl client.Client, db string, cfg ConnConf
 			return nil
 		}
 		if permanent(err) {
+			if strings.Contains(err.Error(), "_Server not found") {
+				return fmt.Errorf("%s at %s: %w (leader-only needs the _Server database; disable it for servers without one)", db, cfg.Remote, err)
+			}
 			return fmt.Errorf("%s at %s: %w", db, cfg.Remote, err)
 		}
 		wait := b.NextBackOff()
@@ -342,12 +345,13 @@ func connectRetry(ctx context.Context, cl client.Client, db string, cfg ConnConf
 }
 
 // permanent reports errors that no retry can fix: the server has no such
-// database, or its schema lacks a table or column we model. libovsdb
-// returns these as plain fmt errors, so the text is all there is.
+// database (ours, or _Server for leader-only), or its schema lacks a table
+// or column we model. libovsdb returns these as plain fmt errors, so the
+// text is all there is.
 func permanent(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "validation error") ||
-		(strings.Contains(msg, "target database") && strings.Contains(msg, "not found") && !strings.Contains(msg, "_Server"))
+		(strings.Contains(msg, "target database") && strings.Contains(msg, "not found"))
 }
 
 // loadTLS builds the per-connection TLS configuration of an ssl: remote.
