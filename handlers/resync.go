@@ -117,6 +117,59 @@ func (b *burst) resyncAssociations() {
 				Error("LB row skipped by resync")
 		}
 	}
+	b.resyncRouterRows()
+}
+
+// resyncRouterRows reproduces what router-interface events do with the
+// rows of a router the provider does not own (Neutron port forwarding):
+// creations copy them to the switch of each non-gateway interface (§4.1
+// step 3, the quirk kept by lrpCreated), deletions remove them from the
+// switch again (§4.2 step 3). So such a row belongs on exactly the switches
+// of the non-gateway interfaces of the routers holding it; rows on no router
+// are left alone.
+func (b *burst) resyncRouterRows() {
+	want := map[string]map[string]bool{} // foreign row -> switch UUIDs
+	for _, lr := range b.t.Routers() {
+		var foreign []string
+		for _, uuid := range lr.LoadBalancer {
+			if lb := b.t.LB(uuid); lb != nil && !isOurs(lb) {
+				foreign = append(foreign, uuid)
+				if want[uuid] == nil {
+					want[uuid] = map[string]bool{}
+				}
+			}
+		}
+		if len(foreign) == 0 {
+			continue
+		}
+		for _, p := range lr.Ports {
+			lrp := b.t.LRP(p)
+			if lrp == nil || assoc.IsGatewayLRP(lrp) || pyBool(lrp.ExternalIDs[lrpIsExtGWKey]) {
+				continue
+			}
+			ls := b.t.SwitchByName(assoc.OVNName(lrp.ExternalIDs[lrpNetworkNameKey]))
+			if ls == nil || assoc.IsProviderNetwork(ls) {
+				continue
+			}
+			for _, uuid := range foreign {
+				want[uuid][ls.UUID] = true
+			}
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	for _, ls := range b.t.Switches() {
+		have := toSet(ls.LoadBalancer)
+		for uuid, switches := range want {
+			switch {
+			case switches[ls.UUID] && !have[uuid]:
+				b.t.AttachSwitch(ls.UUID, &nb.LoadBalancer{UUID: uuid})
+			case !switches[ls.UUID] && have[uuid]:
+				b.t.DetachSwitch(ls.UUID, &nb.LoadBalancer{UUID: uuid})
+			}
+		}
+	}
 }
 
 // reconcile brings one row's switch and router attachments to the desired

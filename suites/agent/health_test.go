@@ -40,6 +40,10 @@ func newHLB(w *world, net string, n int) *hlb {
 		entries = append(entries, fmt.Sprintf("member_%s_%s:8080_%s", id, ip, newID()))
 		ms = append(ms, id, octavia.OperatingOnline)
 		mappings[ip] = lsp + ":" + hmSource
+		w.baseline["members/"+id] = octavia.OperatingOnline
+	}
+	for _, k := range []string{"loadbalancers/" + h.id, "listeners/" + h.listener, "pools/" + h.pool} {
+		w.baseline[k] = octavia.OperatingOnline
 	}
 	h.row = w.addLB(lbSpec{ID: h.id, VIP: h.vip, VIPPort: h.vipPort, Protocol: "tcp", Mappings: mappings,
 		Ext: map[string]string{

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -48,9 +49,27 @@ func TestAgent(t *testing.T) {
 
 func newID() string { return uuid.NewString() }
 
-func testLog() *logrus.Entry {
+// syncBuffer is a goroutine-safe bytes.Buffer.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func testLog(also io.Writer) *logrus.Entry {
 	l := logrus.New()
-	l.SetOutput(GinkgoWriter)
+	l.SetOutput(io.MultiWriter(GinkgoWriter, also))
 	l.SetLevel(logrus.InfoLevel)
 	return logrus.NewEntry(l)
 }
@@ -64,7 +83,11 @@ type world struct {
 	neutron    *fakeneutron.Server
 	neutronURL string
 	log        *logrus.Entry
+	logs       *syncBuffer
 	names      map[string]string // LB row UUID -> LB id (test bookkeeping)
+	// baseline is what Octavia knows before the agent reports anything
+	// ("kind/id" -> operating status), as the provider reported it.
+	baseline map[string]string
 }
 
 func newWorld() *world {
@@ -72,7 +95,8 @@ func newWorld() *world {
 	d, err := os.MkdirTemp("", "ag")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() { _ = os.RemoveAll(d) })
-	w := &world{dir: d, log: testLog(), names: map[string]string{}}
+	w := &world{dir: d, logs: &syncBuffer{}, names: map[string]string{}, baseline: map[string]string{}}
+	w.log = testLog(w.logs)
 	w.nbs, err = testbed.StartNB(d)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() { _ = w.nbs.Stop() })
@@ -272,6 +296,15 @@ func (w *world) addLB(s lbSpec) string {
 	return u
 }
 
+// updateExt sets one external_ids key of a Load_Balancer row.
+func updateExt(row, key, value string) ovsdb.Operation {
+	return ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(row),
+		Mutations: []ovsdb.Mutation{
+			{Column: "external_ids", Mutator: ovsdb.MutateOperationDelete, Value: ovsdb.OvsSet{GoSet: []any{key}}},
+			{Column: "external_ids", Mutator: ovsdb.MutateOperationInsert, Value: ovsMap(map[string]string{key: value})},
+		}}
+}
+
 // ---- reads ----
 
 func (w *world) switchRow(name string) *nb.LogicalSwitch {
@@ -446,7 +479,7 @@ func (w *world) agentConfig(out *lines, withNeutron bool) agent.Config {
 		Events:        out,
 		Log:           w.log,
 		StatusBackoff: 300 * time.Millisecond,
-		StandbyGrace:  500 * time.Millisecond,
+		StandbyGrace:  2 * time.Second,
 	}
 	if withNeutron {
 		nc, err := neutron.NewFromToken(w.neutronURL, "tok")
@@ -489,6 +522,9 @@ func (r *running) stop() {
 // operating status Octavia ends up with per "kind/id".
 func (w *world) octaviaState() map[string]string {
 	out := map[string]string{}
+	for k, v := range w.baseline {
+		out[k] = v
+	}
 	for _, m := range w.octavia.Accepted() {
 		for _, k := range octavia.Kinds() {
 			for _, e := range m.List(k) {
