@@ -380,8 +380,10 @@ func startProcess(dir, name, bin string, args []string) (*process, error) {
 	cmd.Stdout = out
 	cmd.Stderr = out
 	// Own process group: a Ctrl-C on the test run does not hit the server
-	// before our Stop does, and nothing else is signalled by our kill.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// before our Stop does. Pdeathsig: if the test binary dies (go test
+	// timeout, panic) the kernel kills the server instead of leaving it
+	// running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return nil, fmt.Errorf("testbed: start %s: %w", bin, err)
