@@ -252,12 +252,17 @@ func (a *Agent) watchLock(ctx context.Context, w *watcher.Watcher) {
 				a.markReady()
 			}
 		case st := <-w.LockStates():
-			if st.Active {
+			a.evMu.Lock()
+			wasActive := a.active
+			a.evMu.Unlock()
+			switch {
+			case st.Active:
 				a.setActive(true)
-			} else {
-				a.setActive(false)
-				a.emitStandbyOnce()
-				a.markReady()
+			case wasActive:
+				a.setActive(false) // lost the lock
+			default:
+				// Not (yet) holding both locks, e.g. NB granted and SB
+				// pending: the grace timer decides whether we stand by.
 			}
 		}
 	}
