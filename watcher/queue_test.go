@@ -170,3 +170,22 @@ func TestLogSinkLevels(t *testing.T) {
 		t.Error("plain logger: V(0) should be enabled and V(1) not at info level")
 	}
 }
+
+// The producer side runs on libovsdb's single event goroutine: a push must
+// stay cheap, also with many distinct Service_Monitor keys queued.
+func BenchmarkQueuePushTake(b *testing.B) {
+	q := newQueue()
+	q.setActive(true, "bench")
+	sms := make([]sb.ServiceMonitor, 1024)
+	for i := range sms {
+		sms[i] = sb.ServiceMonitor{UUID: "sm-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q.push(ServiceMonitorUpdated{SM: sms[i%len(sms)]})
+		if i%4096 == 4095 {
+			q.take()
+		}
+	}
+}
