@@ -30,6 +30,21 @@
 // nothing then; every other outcome, including an HM on a pool no row
 // holds, is reported through the status socket and returns nil.
 //
+// Create and Delete are made of in-transaction halves, so that the CRUD
+// front end can put an HM into a larger transaction (a fully populated LB
+// create, a pool create or delete) and still send one status message:
+//
+//	if err := health.ValidateCreate(nbClient, hm); err != nil { ... } // before any write
+//	err := store.Run(ctx, func(t *nbtxn.Txn) error {
+//	    // ... the pool ...
+//	    res, hmErr = m.CreateInTxn(ctx, t, hm) // an error leaves t unchanged
+//	    // ... the pool's members, mapped because the row now has LBHCs ...
+//	})
+//	s := m.CreateStatus(ctx, res, hmErr)   // roll-up of the row as the HM left it + HM entry
+//
+//	res := m.DeleteInTxn(t, hm)            // inside the pool delete's Txn
+//	s := health.DeleteStatus(res, runErr)
+//
 // Building blocks for the CRUD front end and the agent, used inside their
 // own Txn:
 //

@@ -2,22 +2,30 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/sirupsen/logrus"
-
+	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 )
 
-// childResults is what the listeners, pools and members of a fully
-// populated create produced inside the transaction.
+// childResults is what the listeners, pools, health monitors and members
+// of a fully populated create produced inside the transaction.
 type childResults struct {
-	steps   []octavia.Status // listener and pool messages, in the reference's order
-	rollUps []rowRollUp      // rows that got members, in order
-	hms     []octavia.HealthMonitor
+	steps   []childStep // listener, pool and HM messages, in the reference's order
+	rollUps []rowRollUp // rows that got members, in order
+}
+
+// childStep is one message of the reference's sequence: known in the Txn
+// (listener, pool), or an HM create whose message, a roll-up of the row as
+// the HM create left it, is computed after the commit.
+type childStep struct {
+	st    octavia.Status
+	hm    *health.CreateResult
+	hmErr error
 }
 
 // rowRollUp is a row whose members were created, with the committed
@@ -88,7 +96,7 @@ func (d *Driver) createChildren(ctx context.Context, t *nbtxn.Txn, lb *octavia.L
 		var st octavia.Status
 		st.Add(octavia.KindListeners, entry(l.ListenerID.V, octavia.ProvisioningActive, onlineIf(l.AdminStateUp.Or(true))))
 		st.Add(octavia.KindLoadBalancers, lbActive)
-		res.steps = append(res.steps, st)
+		res.steps = append(res.steps, childStep{st: st})
 	}
 	sc := newSubnetCache(d)
 	byRow := map[string]int{}
@@ -104,9 +112,11 @@ func (d *Driver) createChildren(ctx context.Context, t *nbtxn.Txn, lb *octavia.L
 		if lid := p.ListenerID.Or(""); lid != "" {
 			st.Add(octavia.KindListeners, entry(lid, octavia.ProvisioningActive, ""))
 		}
-		res.steps = append(res.steps, st)
+		res.steps = append(res.steps, childStep{st: st})
 		if hm, ok := p.HealthMonitor.Get(); ok {
-			res.hms = append(res.hms, hm)
+			// In the reference's place: after the pool, before its members,
+			// which are then mapped like members created on a monitored pool.
+			res.steps = append(res.steps, d.createHMInTxn(ctx, t, &hm))
 		}
 		ms := p.Members.Or(nil)
 		if len(ms) == 0 {
@@ -140,24 +150,45 @@ func (d *Driver) createChildren(ctx context.Context, t *nbtxn.Txn, lb *octavia.L
 	return res, nil
 }
 
+// createHMInTxn creates a pool's HM in the Txn of a fully populated (LB
+// or pool) create. An HM that cannot be written (corrupt
+// octavia:healthmonitors on a re-created row) does not fail the call: the
+// Txn is unchanged by it and its step reports the HM ERROR, as the
+// reference's separate hm_create request would.
+func (d *Driver) createHMInTxn(ctx context.Context, t *nbtxn.Txn, hm *octavia.HealthMonitor) childStep {
+	if d.health == nil {
+		err := errors.New("pool carries a health monitor but no health engine is configured")
+		var st octavia.Status
+		st.Add(octavia.KindHealthMonitors, entry(hm.HealthMonitorID.Or(""), octavia.ProvisioningError, octavia.OperatingError))
+		d.log.WithError(err).WithField("hm_id", hm.HealthMonitorID.Or("")).Error("health monitor create failed")
+		return childStep{st: st}
+	}
+	res, err := d.health.CreateInTxn(ctx, t, hm)
+	return childStep{hm: &res, hmErr: err}
+}
+
 // finishChildren folds the children's status messages into the LB's, in
 // the reference's order; later messages update earlier entries of the same
-// object (octavia.Status.MergeLatest).
+// object (octavia.Status.MergeLatest), so the one message sent holds what
+// the reference's sequence (operations.md §4.1) leaves Octavia with.
+//
+// The sequence is: each listener's, then per pool the pool's, its HM's (the
+// roll-up of the row without the pool's members, plus the HM) and its
+// members'. The member messages are roll-ups of the committed row, which
+// also hold every listener, pool and member of that row, so they are
+// merged last, one per row: the reference's later messages report the same
+// objects with the same end state. What the HM steps contribute in the end
+// is the HM entries themselves, and the pool of an HM without members.
 func (d *Driver) finishChildren(ctx context.Context, st octavia.Status, ch *childResults) octavia.Status {
 	for _, s := range ch.steps {
-		st.MergeLatest(s)
+		if s.hm != nil {
+			st.MergeLatest(d.health.CreateStatus(ctx, *s.hm, s.hmErr))
+			continue
+		}
+		st.MergeLatest(s.st)
 	}
 	for _, r := range ch.rollUps {
 		st.MergeLatest(withMembers(d.rollUp(ctx, r.name, r.ext), r.results, false))
 	}
 	return st
-}
-
-// createChildHealthMonitors creates the pools' health monitors after the LB
-// transaction, each through the health engine (own transaction and status).
-func (d *Driver) createChildHealthMonitors(ctx context.Context, log *logrus.Entry, ch *childResults) {
-	for i := range ch.hms {
-		log.WithField("hm_id", ch.hms[i].HealthMonitorID.Or("")).Debug("creating health monitor of fully populated pool")
-		d.createHealthMonitor(ctx, &ch.hms[i])
-	}
 }

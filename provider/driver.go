@@ -30,6 +30,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
@@ -52,13 +53,24 @@ type Getter interface {
 }
 
 // Health is what the CRUD layer needs from the health-monitor engine
-// (*health.Monitors): the three HM provider calls, and the per-member
+// (*health.Monitors, through FromMonitors): the three HM provider calls,
+// the in-transaction HM create and delete that let a fully populated LB
+// create and a pool delete stay ONE transaction, and the per-member
 // `ip_port_mappings` and HM-port work that member calls do inside their
 // transaction.
 type Health interface {
 	Create(ctx context.Context, hm *octavia.HealthMonitor) error
 	Update(ctx context.Context, old, new *octavia.HealthMonitor) error
 	Delete(ctx context.Context, hm *octavia.HealthMonitor) error
+	// CreateInTxn writes an HM (validated with health.ValidateCreate) into
+	// the caller's Txn; an error leaves the Txn unchanged. CreateStatus is
+	// the HM create's status message (a roll-up of the row as the HM
+	// create left it), computed after the commit.
+	CreateInTxn(ctx context.Context, t *nbtxn.Txn, hm *octavia.HealthMonitor) (health.CreateResult, error)
+	CreateStatus(ctx context.Context, res health.CreateResult, err error) octavia.Status
+	// DeleteInTxn removes an HM in the caller's Txn; health.DeleteStatus is
+	// its status message.
+	DeleteInTxn(t *nbtxn.Txn, hm *octavia.HealthMonitor) health.DeleteResult
 	// MapMember adds the member's ip_port_mappings entry (operations.md
 	// §12.3), ensuring its HM port; it returns the member's operating status
 	// (ONLINE when mapped, ERROR otherwise).
@@ -112,6 +124,31 @@ func New(cfg Config) *Driver {
 		health:  cfg.Health,
 		log:     log.WithField("component", "provider"),
 	}
+}
+
+// run is Store.Run that also tells whether the NB transaction committed:
+// an error after the commit comes from AfterCommit work (a Neutron port
+// cleanup) and does not undo the NB change, so callers must not report or
+// clean up as if the call had failed.
+func (d *Driver) run(ctx context.Context, fn func(t *nbtxn.Txn) error) (committed bool, err error) {
+	err = d.store.Run(ctx, func(t *nbtxn.Txn) error {
+		committed = false
+		// Registered first, so it runs first after the commit.
+		t.AfterCommit(func(context.Context) error { committed = true; return nil })
+		return fn(t)
+	})
+	return committed, err
+}
+
+// runLogged is run for calls whose outcome is the NB change: an error
+// after the commit is logged and dropped.
+func (d *Driver) runLogged(ctx context.Context, log *logrus.Entry, fn func(t *nbtxn.Txn) error) error {
+	committed, err := d.run(ctx, fn)
+	if committed && err != nil {
+		log.WithError(err).Warn("NB change committed; work after the commit failed")
+		return nil
+	}
+	return err
 }
 
 // send reports st to Octavia. A delivery failure (after the sender's own

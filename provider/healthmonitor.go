@@ -16,27 +16,10 @@ func errNoHealth() *octavia.ProviderError {
 	return octavia.NewDriverError("health monitors are not available: no health engine configured")
 }
 
-// validateHMCreate is V11 (NB schema), then V12, V13 and the ids, before
-// anything is written.
+// validateHMCreate is V11 (NB schema), then V12, V13, the ids and the
+// timing fields, before anything is written.
 func (d *Driver) validateHMCreate(hm *octavia.HealthMonitor) error {
-	if err := d.checkHealthCheckSchema(); err != nil {
-		return err
-	}
-	return octavia.ValidateHealthMonitorCreate(hm)
-}
-
-// checkHealthCheckSchema is V11: the NB Load_Balancer table must have the
-// health_check column (OVN >= 2.12).
-func (d *Driver) checkHealthCheckSchema() error {
-	s := d.store.Client().Schema()
-	tbl, ok := s.Tables[nb.LoadBalancerTable]
-	if !ok {
-		return octavia.ErrHealthCheckUnsupported()
-	}
-	if _, ok := tbl.Columns["health_check"]; !ok {
-		return octavia.ErrHealthCheckUnsupported()
-	}
-	return nil
+	return health.ValidateCreate(d.store.Client(), hm)
 }
 
 // HealthMonitorCreate is health_monitor_create (operations.md §12.1),
@@ -51,24 +34,9 @@ func (d *Driver) HealthMonitorCreate(ctx context.Context, hm *octavia.HealthMoni
 	return d.health.Create(ctx, hm)
 }
 
-// createHealthMonitor creates the HM a pool carried (pool create, fully
-// populated LB create); its outcome is reported by the health engine.
-func (d *Driver) createHealthMonitor(ctx context.Context, hm *octavia.HealthMonitor) {
-	if d.health == nil {
-		d.log.WithField("hm_id", hm.HealthMonitorID.Or("")).Error("pool carries a health monitor but no health engine is configured")
-		var st octavia.Status
-		st.Add(octavia.KindHealthMonitors, entry(hm.HealthMonitorID.Or(""), octavia.ProvisioningError, octavia.OperatingError))
-		d.send(ctx, "health_monitor_create", st)
-		return
-	}
-	if err := d.health.Create(ctx, hm); err != nil {
-		d.log.WithError(err).WithField("hm_id", hm.HealthMonitorID.Or("")).Error("health monitor create failed")
-	}
-}
-
 // HealthMonitorUpdate is health_monitor_update (operations.md §12.2).
 func (d *Driver) HealthMonitorUpdate(ctx context.Context, old, new *octavia.HealthMonitor) error {
-	if err := d.checkHealthCheckSchema(); err != nil {
+	if err := health.CheckSchema(d.store.Client()); err != nil {
 		return err
 	}
 	if err := octavia.ValidateHealthMonitorUpdate(old, new); err != nil {
@@ -111,6 +79,18 @@ func (a monitorsAdapter) Update(ctx context.Context, old, new *octavia.HealthMon
 
 func (a monitorsAdapter) Delete(ctx context.Context, hm *octavia.HealthMonitor) error {
 	return a.m.Delete(ctx, hm)
+}
+
+func (a monitorsAdapter) CreateInTxn(ctx context.Context, t *nbtxn.Txn, hm *octavia.HealthMonitor) (health.CreateResult, error) {
+	return a.m.CreateInTxn(ctx, t, hm)
+}
+
+func (a monitorsAdapter) CreateStatus(ctx context.Context, res health.CreateResult, err error) octavia.Status {
+	return a.m.CreateStatus(ctx, res, err)
+}
+
+func (a monitorsAdapter) DeleteInTxn(t *nbtxn.Txn, hm *octavia.HealthMonitor) health.DeleteResult {
+	return a.m.DeleteInTxn(t, hm)
 }
 
 func (a monitorsAdapter) MapMember(ctx context.Context, t *nbtxn.Txn, lb *nb.LoadBalancer, mem lbdata.Member) (string, error) {

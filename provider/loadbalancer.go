@@ -18,15 +18,16 @@ import (
 
 // LoadBalancerCreate is loadbalancer_create (operations.md §4, §4.1).
 //
-// A fully populated LB (listeners, pools, members) is written in the same
-// single transaction as the LB row. The reference sends one status message
-// per internal request (LB, each listener, each pool, HM, members); we send
-// ONE message holding what that sequence ends with: every object's last
-// reported state, the members and pools as the final roll-up reports them.
-// Health monitors carried by pools are created right after, each through
-// the health engine's own call (one more transaction and status message per
-// HM), which maps the pool's members exactly as a member create after the HM
-// would.
+// A fully populated LB (listeners, pools with their health monitors and
+// members) is written in the same single transaction as the LB row, in the
+// reference's order (operations.md §4.1): listeners, then per pool the pool,
+// its HM (health.Monitors.CreateInTxn) and its members, which are mapped
+// for the HM as a member create on a monitored pool would. The reference
+// sends one status message per internal request (LB, each listener, each
+// pool, HM, members); we send ONE message holding what that sequence ends
+// with: every object's last reported state, the HMs as their create
+// reports them, the members and pools as the final roll-up reports them
+// (see finishChildren).
 func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalancer) error {
 	if lb == nil {
 		return octavia.NewDriverError("missing loadbalancer")
@@ -45,7 +46,9 @@ func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalance
 		st       octavia.Status
 		children *childResults
 	)
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
+	// An error after the commit (HM port cleanup) leaves a created LB: it
+	// must not be reported ERROR nor lose its VIP port.
+	err := d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
 		st, children = octavia.Status{}, nil
 		rows := rowsOf(t, lbID)
 		var row *nb.LoadBalancer
@@ -111,9 +114,6 @@ func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalance
 		st = d.finishChildren(ctx, st, children)
 	}
 	d.send(ctx, "loadbalancer_create", st)
-	if children != nil {
-		d.createChildHealthMonitors(ctx, log, children)
-	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
@@ -19,24 +20,39 @@ import (
 const defaultAffinityTimeout = 360
 
 // PoolCreate is pool_create (operations.md §9.1). A pool carrying a health
-// monitor gets it created right after, through the health engine.
+// monitor gets it in the same transaction, right after the pool (the
+// reference queues hm_create next), and one status message holding what
+// the reference's two (pool, then HM roll-up) end with.
 func (d *Driver) PoolCreate(ctx context.Context, p *octavia.Pool) error {
 	if err := octavia.ValidatePoolCreate(p); err != nil {
 		return err
 	}
-	if hm, ok := p.HealthMonitor.Get(); ok {
+	hm, withHM := p.HealthMonitor.Get()
+	if withHM {
+		if !hm.PoolID.Set {
+			hm.PoolID = p.PoolID // nested: the pool is its parent
+		}
 		if err := d.validateHMCreate(&hm); err != nil {
 			return err
 		}
 	}
 	lbID, pid := p.LoadBalancerID.V, p.PoolID.V
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		_, err := d.createPool(ctx, t, p)
-		return err
+	log := d.log.WithFields(logrus.Fields{"call": "pool_create", "lb_id": lbID, "pool_id": pid})
+	var hmStep *childStep
+	err := d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
+		hmStep = nil
+		if _, err := d.createPool(ctx, t, p); err != nil {
+			return err
+		}
+		if withHM {
+			s := d.createHMInTxn(ctx, t, &hm)
+			hmStep = &s
+		}
+		return nil
 	})
 	var st octavia.Status
 	if err != nil {
-		d.log.WithError(err).WithFields(logrus.Fields{"lb_id": lbID, "pool_id": pid}).Error("pool create failed")
+		log.WithError(err).Error("pool create failed")
 		st.Add(octavia.KindPools, entry(pid, octavia.ProvisioningError, ""))
 	} else {
 		// The operating status depends only on listener_id, as in the
@@ -47,10 +63,16 @@ func (d *Driver) PoolCreate(ctx context.Context, p *octavia.Pool) error {
 	if lid := p.ListenerID.Or(""); lid != "" {
 		st.Add(octavia.KindListeners, entry(lid, octavia.ProvisioningActive, ""))
 	}
-	d.send(ctx, "pool_create", st)
-	if hm, ok := p.HealthMonitor.Get(); ok && err == nil {
-		d.createHealthMonitor(ctx, &hm)
+	switch {
+	case hmStep != nil && hmStep.hm != nil:
+		st.MergeLatest(d.health.CreateStatus(ctx, *hmStep.hm, hmStep.hmErr))
+	case hmStep != nil:
+		st.MergeLatest(hmStep.st)
+	case withHM:
+		// No row holds the pool: the reference's hm_create answers this.
+		st.Add(octavia.KindHealthMonitors, entry(hm.HealthMonitorID.V, octavia.ProvisioningError, octavia.OperatingNoMonitor))
 	}
+	d.send(ctx, "pool_create", st)
 	return nil
 }
 
@@ -206,27 +228,28 @@ func addListeners(st *octavia.Status, ids []string) {
 }
 
 // PoolDelete is pool_delete (operations.md §9.3): the pool's health monitor
-// (through the health engine, first, as the reference queues it first),
-// then its members and the pool itself in one transaction and one status
-// message (the reference sends one for the members and one for the pool).
+// (first, as the reference queues it first), then its members and the pool
+// itself, in one transaction and one status message holding what the
+// reference's messages (HM, members, pool) end with.
 func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 	if err := octavia.ValidatePoolDelete(p); err != nil {
 		return err
 	}
 	lbID, pid := p.LoadBalancerID.V, p.PoolID.V
 	log := d.log.WithFields(logrus.Fields{"call": "pool_delete", "lb_id": lbID, "pool_id": pid})
-	if hm, ok := p.HealthMonitor.Get(); ok && d.health != nil {
-		if err := d.health.Delete(ctx, &hm); err != nil {
-			log.WithError(err).Warn("deleting the pool's health monitor failed")
-		}
-	}
+	hm, withHM := p.HealthMonitor.Get()
+	withHM = withHM && d.health != nil
 	var (
+		hmRes     health.DeleteResult
 		listeners []string
 		members   []string
 		found     bool
 	)
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		listeners, members, found = nil, nil, false
+	err := d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
+		hmRes, listeners, members, found = health.DeleteResult{}, nil, nil, false
+		if withHM {
+			hmRes = d.health.DeleteInTxn(t, &hm)
+		}
 		row := rowByProtocol(t, lbID, p.Protocol.Or(""))
 		if row == nil || poolKeyOf(row, pid) == "" {
 			if r, _ := rowByPool(t, pid); r != nil {
@@ -257,21 +280,25 @@ func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 		}
 		return nil
 	})
-	var st octavia.Status
+	var st, poolSt octavia.Status
+	if withHM {
+		st = health.DeleteStatus(hmRes, err)
+	}
 	for _, id := range members {
-		st.Add(octavia.KindMembers, entry(id, octavia.ProvisioningDeleted, ""))
+		poolSt.Add(octavia.KindMembers, entry(id, octavia.ProvisioningDeleted, ""))
 	}
 	if err != nil {
 		log.WithError(err).Error("pool delete failed")
-		st = octavia.Status{}
-		st.Add(octavia.KindPools, entry(pid, octavia.ProvisioningError, ""))
+		poolSt = octavia.Status{}
+		poolSt.Add(octavia.KindPools, entry(pid, octavia.ProvisioningError, ""))
 	} else {
-		st.Add(octavia.KindPools, entry(pid, octavia.ProvisioningDeleted, ""))
+		poolSt.Add(octavia.KindPools, entry(pid, octavia.ProvisioningDeleted, ""))
 	}
-	st.Add(octavia.KindLoadBalancers, entry(lbID, octavia.ProvisioningActive, ""))
+	poolSt.Add(octavia.KindLoadBalancers, entry(lbID, octavia.ProvisioningActive, ""))
 	if found {
-		addListeners(&st, listeners)
+		addListeners(&poolSt, listeners)
 	}
+	st.MergeLatest(poolSt)
 	d.send(ctx, "pool_delete", st)
 	return nil
 }

@@ -25,14 +25,20 @@ func benchEnv(b *testing.B) context.Context {
 }
 
 // BenchmarkFullyPopulatedCreate100 creates an LB with one listener, one
-// pool and 100 members in one loadbalancer_create call and reports the time
-// until Octavia has the ACTIVE status and the NB transactions it took.
+// pool with a health monitor and 100 members (each with its VM port, so
+// every member is mapped for the HM) in one loadbalancer_create call, and
+// reports the time until Octavia has the ACTIVE status and the NB
+// transactions it took (issue 3: one).
 func BenchmarkFullyPopulatedCreate100(b *testing.B) {
 	ctx := benchEnv(b)
 	netID, vipSub, memSub := newID(), newID(), newID()
 	network(ctx, netID, false)
 	subnet(vipSub, netID, "172.24.0.0/16")
 	subnet(memSub, netID, "10.200.0.0/16")
+	memberIP := func(j int) string { return fmt.Sprintf("10.200.%d.%d", j/200, j%200+10) }
+	for j := 0; j < 100; j++ {
+		vmPort(ctx, netID, memSub, memberIP(j)) // shared by every iteration's LB
+	}
 	var wall time.Duration
 	start := env.store.Stats()
 	b.ResetTimer()
@@ -46,9 +52,10 @@ func BenchmarkFullyPopulatedCreate100(b *testing.B) {
 		p := *poolObj(pid, lbID, lid, "TCP")
 		var ms []octavia.Member
 		for j := 0; j < 100; j++ {
-			ms = append(ms, *memberObj(newID(), pid, fmt.Sprintf("10.200.%d.%d", j/200, j%200+10), 8080, memSub))
+			ms = append(ms, *memberObj(newID(), pid, memberIP(j), 8080, memSub))
 		}
 		p.Members = some(ms)
+		p.HealthMonitor = some(tcpHM(newID()))
 		lb.Pools = some([]octavia.Pool{p})
 		publish(lbID, []string{lid}, []string{pid})
 		env.agent.Reset()
@@ -60,8 +67,14 @@ func BenchmarkFullyPopulatedCreate100(b *testing.B) {
 		wall += time.Since(t0) // the call returns once the ACTIVE status was accepted
 		b.StopTimer()
 		msgs := env.agent.Messages()
-		if len(msgs) != 1 || len(msgs[0].LoadBalancers) != 1 || msgs[0].LoadBalancers[0].ProvisioningStatus != "ACTIVE" {
+		if len(msgs) != 1 || len(msgs[0].LoadBalancers) != 1 || msgs[0].LoadBalancers[0] != (octavia.StatusEntry{ID: lbID, ProvisioningStatus: "ACTIVE", OperatingStatus: "ONLINE"}) ||
+			len(msgs[0].HealthMonitors) != 1 || msgs[0].HealthMonitors[0].ProvisioningStatus != "ACTIVE" || len(msgs[0].Members) != 100 {
 			b.Fatalf("unexpected status messages %v", msgs)
+		}
+		for _, m := range msgs[0].Members {
+			if m.OperatingStatus != "ONLINE" {
+				b.Fatalf("member not mapped: %v", msgs[0])
+			}
 		}
 		b.StartTimer()
 	}

@@ -1,7 +1,6 @@
 package provider_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -85,49 +84,212 @@ var _ = Describe("load balancer create failures", func() {
 	}, SpecTimeout(30*time.Second))
 })
 
+// hmPort returns the fake Neutron's HM port of a subnet and its address
+// there.
+func hmPort(subnetID string) (fakeneutron.Port, string) {
+	GinkgoHelper()
+	var found []fakeneutron.Port
+	for _, p := range env.neutron.Ports() {
+		if p.Name == "ovn-lb-hm-"+subnetID {
+			found = append(found, p)
+		}
+	}
+	Expect(found).To(HaveLen(1))
+	for _, ip := range found[0].FixedIPs {
+		if ip.SubnetID == subnetID {
+			return found[0], ip.IPAddress
+		}
+	}
+	Fail("HM port without address on subnet " + subnetID)
+	return fakeneutron.Port{}, ""
+}
+
+func tcpHM(id string) octavia.HealthMonitor {
+	return octavia.HealthMonitor{
+		HealthMonitorID: some(id), Type: some("TCP"), Delay: some(10), Timeout: some(5),
+		MaxRetries: some(3), MaxRetriesDown: some(4), AdminStateUp: some(true),
+	}
+}
+
 var _ = Describe("fully populated create", func() {
-	It("writes LB, listener, pool and members in one transaction and one status message, then the HM", func(ctx SpecContext) {
+	It("writes LB, listener, pool, HM and members in ONE transaction and one status message", func(ctx SpecContext) {
+		x := newExample()
+		lsp1 := x.setup(ctx)
+		lsp2 := vmPort(ctx, x.net, x.vipSubnet, "172.24.4.20")
+		hmID, m2 := newID(), newID()
+		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
+		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
+		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
+		p.Members = some([]octavia.Member{
+			*memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet),
+			*memberObj(m2, x.pool, "172.24.4.20", 8080, ""), // no subnet: the VIP subnet
+		})
+		p.HealthMonitor = some(tcpHM(hmID)) // pool_id filled from the pool
+		lb.Pools = some([]octavia.Pool{p})
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		resetAll()
+		stats := env.store.Stats()
+		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		// The end of the reference's sequence (LB, listener, pool, HM
+		// roll-up, member roll-up): everything mapped and ONLINE.
+		Expect(messages()).To(Equal([]string{status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "ONLINE")),
+			list("listeners", se(x.listener, "ACTIVE", "ONLINE")),
+			list("pools", se(x.pool, "ACTIVE", "ONLINE")),
+			list("members", se(x.member, "ACTIVE", "ONLINE"), se(m2, "ACTIVE", "ONLINE")),
+			list("healthmonitors", se(hmID, "ACTIVE", "ONLINE")),
+		)}))
+
+		r := row(ctx, x.lb)
+		Expect(r.ExternalIDs).To(Equal(map[string]string{
+			"enabled":                "True",
+			"lr_ref":                 "neutron-" + x.router,
+			"ls_refs":                `{"neutron-` + x.net + `": 3}`,
+			"neutron:vip":            "172.24.4.9",
+			"neutron:vip_port_id":    x.vipPort,
+			"listener_" + x.listener: "80:pool_" + x.pool,
+			"pool_" + x.pool: fmt.Sprintf("member_%s_%s.10:8080_%s,member_%s_172.24.4.20:8080_%s",
+				x.member, x.mnet, x.memberSubnet, m2, x.vipSubnet),
+			"neutron:member_status":  `{"` + x.member + `": "ONLINE", "` + m2 + `": "ONLINE"}`,
+			"octavia:healthmonitors": `["` + hmID + `"]`,
+		}))
+		Expect(r.Vips).To(Equal(map[string]string{"172.24.4.9:80": x.mnet + ".10:8080,172.24.4.20:8080"}))
+		hcs := lbhcOf(ctx, r)
+		Expect(hcs).To(HaveLen(1))
+		Expect(hcs[0].Vip).To(Equal("172.24.4.9:80"))
+		Expect(hcs[0].Options).To(Equal(map[string]string{
+			"interval": "10", "timeout": "5", "success_count": "3", "failure_count": "4",
+		}))
+		Expect(hcs[0].ExternalIDs).To(Equal(map[string]string{
+			"octavia:healthmonitor": hmID, "octavia:pool_id": x.pool, "octavia:vip": "172.24.4.9",
+		}))
+		// One HM port per member subnet, the mapping source on that subnet.
+		port1, src1 := hmPort(x.memberSubnet)
+		port2, src2 := hmPort(x.vipSubnet)
+		Expect(port1.DeviceOwner).To(Equal("ovn-lb-hm:distributed"))
+		Expect(port2.DeviceOwner).To(Equal("ovn-lb-hm:distributed"))
+		Expect(r.IPPortMappings).To(Equal(map[string]string{
+			x.mnet + ".10": lsp1 + ":" + src1,
+			"172.24.4.20":  lsp2 + ":" + src2,
+		}))
+	}, SpecTimeout(30*time.Second))
+
+	It("reports an unmappable member ERROR and the pool DEGRADED in the same single message", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		hmID, m2 := newID(), newID()
+		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
+		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
+		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
+		p.Members = some([]octavia.Member{
+			*memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet),
+			*memberObj(m2, x.pool, "172.24.4.20", 8080, ""), // no LSP holds this address
+		})
+		p.HealthMonitor = some(tcpHM(hmID))
+		lb.Pools = some([]octavia.Pool{p})
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		resetAll()
+		stats := env.store.Stats()
+		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		Expect(messages()).To(Equal([]string{status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "DEGRADED")),
+			list("listeners", se(x.listener, "ACTIVE", "DEGRADED")),
+			list("pools", se(x.pool, "ACTIVE", "DEGRADED")),
+			list("members", se(x.member, "ACTIVE", "ONLINE"), se(m2, "ACTIVE", "ERROR")),
+			list("healthmonitors", se(hmID, "ACTIVE", "ONLINE")),
+		)}))
+		r := row(ctx, x.lb)
+		Expect(r.HealthCheck).To(HaveLen(1))
+		Expect(r.IPPortMappings).To(HaveLen(1))
+		Expect(r.IPPortMappings).To(HaveKey(x.mnet + ".10"))
+		Expect(r.ExternalIDs["neutron:member_status"]).To(Equal(`{"` + x.member + `": "ONLINE", "` + m2 + `": "ERROR"}`))
+	}, SpecTimeout(30*time.Second))
+
+	It("reports a pool whose HM has no members as the HM create's roll-up does", func(ctx SpecContext) {
 		x := newExample()
 		x.setup(ctx)
 		hmID := newID()
 		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
 		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
 		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
-		m2 := newID()
-		p.Members = some([]octavia.Member{
-			*memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet),
-			*memberObj(m2, x.pool, "172.24.4.20", 8080, ""), // no subnet: the VIP subnet
-		})
-		p.HealthMonitor = some(octavia.HealthMonitor{
-			HealthMonitorID: some(hmID), Type: some("TCP"), Delay: some(10), Timeout: some(5),
-			MaxRetries: some(3), MaxRetriesDown: some(3), AdminStateUp: some(true),
-		})
+		p.HealthMonitor = some(tcpHM(hmID))
 		lb.Pools = some([]octavia.Pool{p})
 		publish(x.lb, []string{x.listener}, []string{x.pool})
 		resetAll()
 		stats := env.store.Stats()
 		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
-		msgs := messages()
-		Expect(msgs).To(HaveLen(2))
-		Expect(msgs[0]).To(Equal(status(
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		// operations.md §4.1: the HM's roll-up of a row without
+		// neutron:member_status reports the pool OFFLINE.
+		Expect(messages()).To(Equal([]string{status(
 			list("loadbalancers", se(x.lb, "ACTIVE", "ONLINE")),
 			list("listeners", se(x.listener, "ACTIVE", "ONLINE")),
-			list("pools", se(x.pool, "ACTIVE", "ONLINE")),
-			list("members", se(x.member, "ACTIVE", "NO_MONITOR"), se(m2, "ACTIVE", "NO_MONITOR")),
-		)))
-		var hm map[string]json.RawMessage
-		Expect(json.Unmarshal([]byte(msgs[1]), &hm)).To(Succeed())
-		Expect(string(hm["healthmonitors"])).To(Equal(`[` + se(hmID, "ACTIVE", "ONLINE") + `]`))
-		// One transaction for the LB tree, one for the HM.
-		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(2)))
-		r := row(ctx, x.lb)
-		Expect(r.ExternalIDs["listener_"+x.listener]).To(Equal("80:pool_" + x.pool))
-		Expect(r.ExternalIDs["pool_"+x.pool]).To(Equal(fmt.Sprintf("member_%s_%s.10:8080_%s,member_%s_172.24.4.20:8080_%s",
-			x.member, x.mnet, x.memberSubnet, m2, x.vipSubnet)))
-		Expect(r.ExternalIDs["ls_refs"]).To(Equal(`{"neutron-` + x.net + `": 3}`))
-		Expect(r.Vips).To(Equal(map[string]string{"172.24.4.9:80": x.mnet + ".10:8080,172.24.4.20:8080"}))
-		Expect(r.HealthCheck).To(HaveLen(1))
-		Expect(r.IPPortMappings).To(HaveKey(x.mnet + ".10"))
+			list("pools", se(x.pool, "ACTIVE", "OFFLINE")),
+			list("members"),
+			list("healthmonitors", se(hmID, "ACTIVE", "ONLINE")),
+		)}))
+		hcs := lbhcOf(ctx, row(ctx, x.lb))
+		Expect(hcs).To(HaveLen(1))
+		Expect(hcs[0].Vip).To(Equal("172.24.4.9:80"))
+		Expect(row(ctx, x.lb).IPPortMappings).To(BeEmpty())
+	}, SpecTimeout(30*time.Second))
+
+	It("refuses an HM with a non-positive delay before writing anything", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
+		p := *poolObj(x.pool, x.lb, "", "TCP")
+		hm := tcpHM(newID())
+		hm.Delay = some(0)
+		p.HealthMonitor = some(hm)
+		lb.Pools = some([]octavia.Pool{p})
+		resetAll()
+		stats := env.store.Stats()
+		err := env.driver.LoadBalancerCreate(ctx, lb)
+		Expect(err).To(HaveOccurred())
+		pe := err.(*octavia.ProviderError)
+		Expect(pe.Type).To(Equal(octavia.TypeDriverError))
+		Expect(pe.UserFault).To(Equal("invalid health monitor: delay must be a positive integer, got 0"))
+		Expect(env.store.Stats().Transactions).To(Equal(stats.Transactions))
+		Expect(rows(ctx, x.lb)).To(BeEmpty())
+		Expect(messages()).To(BeEmpty())
+	}, SpecTimeout(30*time.Second))
+})
+
+var _ = Describe("pool create with a health monitor", func() {
+	It("creates pool and HM in one transaction and one status message", func(ctx SpecContext) {
+		x := newExample()
+		lsp := x.setup(ctx)
+		publish(x.lb, []string{x.listener}, []string{x.pool})
+		d := env.driver
+		Expect(d.LoadBalancerCreate(ctx, lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet))).To(Succeed())
+		Expect(d.ListenerCreate(ctx, listenerObj(x.listener, x.lb, "TCP", 80, x.pool))).To(Succeed())
+		hmID := newID()
+		p := poolObj(x.pool, x.lb, x.listener, "TCP")
+		p.HealthMonitor = some(tcpHM(hmID))
+		resetAll()
+		stats := env.store.Stats()
+		Expect(d.PoolCreate(ctx, p)).To(Succeed())
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		Expect(messages()).To(Equal([]string{status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "ONLINE")),
+			list("listeners", se(x.listener, "ACTIVE", "ONLINE")),
+			list("pools", se(x.pool, "ACTIVE", "OFFLINE")),
+			list("members"),
+			list("healthmonitors", se(hmID, "ACTIVE", "ONLINE")),
+		)}))
+		hcs := lbhcOf(ctx, row(ctx, x.lb))
+		Expect(hcs).To(HaveLen(1))
+		Expect(hcs[0].Vip).To(Equal("172.24.4.9:80"))
+		Expect(hcs[0].ExternalIDs).To(HaveKeyWithValue("octavia:pool_id", x.pool))
+
+		// A member created now is mapped for the HM.
+		resetAll()
+		Expect(d.MemberCreate(ctx, memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet))).To(Succeed())
+		_, src := hmPort(x.memberSubnet)
+		Expect(row(ctx, x.lb).IPPortMappings).To(Equal(map[string]string{x.mnet + ".10": lsp + ":" + src}))
 	}, SpecTimeout(30*time.Second))
 })
 
@@ -221,7 +383,7 @@ var _ = Describe("listener created on a monitored pool", func() {
 })
 
 var _ = Describe("pool delete", func() {
-	It("deletes the pool's HM first, then its members and the pool in one transaction", func(ctx SpecContext) {
+	It("deletes the pool's HM, its members and the pool in one transaction and one status message", func(ctx SpecContext) {
 		x := newExample()
 		x.setup(ctx)
 		publish(x.lb, []string{x.listener}, []string{x.pool})
@@ -242,15 +404,18 @@ var _ = Describe("pool delete", func() {
 		p.HealthMonitor = some(hm)
 		p.Members = some([]octavia.Member{*m})
 		resetAll()
+		stats := env.store.Stats()
 		Expect(d.PoolDelete(ctx, p)).To(Succeed())
-		msgs := messages()
-		Expect(msgs).To(HaveLen(2)) // the HM delete's, then the pool's
-		Expect(msgs[1]).To(Equal(status(
+		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		// The end of the reference's messages (HM delete, members, pool):
+		// the member keeps the HM delete's NO_MONITOR.
+		Expect(messages()).To(Equal([]string{status(
 			list("loadbalancers", se(x.lb, "ACTIVE", "")),
 			list("listeners", se(x.listener, "ACTIVE", "")),
 			list("pools", se(x.pool, "DELETED", "")),
-			list("members", se(x.member, "DELETED", "")),
-		)))
+			list("members", se(x.member, "DELETED", "NO_MONITOR")),
+			list("healthmonitors", se(hm.HealthMonitorID.V, "DELETED", "NO_MONITOR")),
+		)}))
 		r := row(ctx, x.lb)
 		Expect(r.HealthCheck).To(BeEmpty())
 		Expect(r.IPPortMappings).To(BeEmpty())
