@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ovn-octavia/ovn-octavia/agent"
+	"github.com/ovn-octavia/ovn-octavia/demo"
 )
 
 // runAgent runs the provider agent; agent.Main owns its flags and output.
@@ -12,8 +12,7 @@ func runAgent(ctx context.Context, args []string, std stdio) int {
 	return agent.Main(ctx, args, std.out, std.err)
 }
 
-// runDemo runs the self-contained demo (package demo).
-func runDemo(_ context.Context, _ []string, std stdio) int {
-	fmt.Fprintln(std.err, "ovn-octavia demo: not available in this build (package demo has no Main yet)")
-	return exitError
+// runDemo runs the self-contained demo; demo.Main owns its flags and output.
+func runDemo(ctx context.Context, args []string, std stdio) int {
+	return demo.Main(ctx, args, std.out, std.err)
 }

@@ -326,6 +326,9 @@ var _ = Describe("ovn-octavia CRUD subcommands", func() {
 		r = run(ctx, "", "agent", "--help") // agent.Main owns its usage (on stderr)
 		Expect(r.code).To(Equal(0))
 		Expect(r.stderr).To(ContainSubstring("Usage: ovn-octavia agent"))
+		r = run(ctx, "", "demo", "--help") // demo.Main owns its usage (on stderr)
+		Expect(r.code).To(Equal(0))
+		Expect(r.stderr).To(ContainSubstring("Usage: ovn-octavia demo"))
 		r = run(ctx, "", "frobnicate")
 		Expect(r.code).To(Equal(2))
 		Expect(r.stderr).To(ContainSubstring(`unknown command "frobnicate"`))
@@ -545,4 +548,14 @@ var _ = Describe("ovn-octavia apply on other remotes", func() {
 			`", "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}]}` + "\n"))
 		Expect(b.agent.Messages()).To(BeEmpty())
 	}, SpecTimeout(60*time.Second))
+})
+
+var _ = Describe("ovn-octavia demo", func() {
+	It("runs to the end with nothing but the binary", func(ctx SpecContext) {
+		r := run(ctx, "", "demo")
+		Expect(r.code).To(Equal(0), r.stderr)
+		Expect(r.stdout).To(ContainSubstring("octavia <- status #1: loadbalancer: lb1 ACTIVE/ONLINE"))
+		Expect(r.stdout).To(ContainSubstring("Load_Balancer rows left in NB: 0"))
+		Expect(r.stdout).To(ContainSubstring("== done:"))
+	}, SpecTimeout(90*time.Second))
 })
