@@ -227,7 +227,14 @@ type result struct {
 // run runs the binary to completion with stdin.
 func run(ctx context.Context, stdin string, args ...string) result {
 	GinkgoHelper()
+	return runEnv(ctx, nil, stdin, args...)
+}
+
+// runEnv is run with extra environment variables ("K=V").
+func runEnv(ctx context.Context, env []string, stdin string, args ...string) result {
+	GinkgoHelper()
 	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout = &out

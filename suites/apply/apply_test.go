@@ -2,6 +2,8 @@ package apply_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -534,6 +536,69 @@ var _ = Describe("ovn-octavia apply on other remotes", func() {
 		r = run(ctx, "", "apply", "--nb", b.nbRemote, "--os-token", "t", "--neutron-url", "http://x")
 		Expect(r.code).To(Equal(2))
 		Expect(r.stderr).To(ContainSubstring("expected one steps file (or -), got 0 arguments"))
+	}, SpecTimeout(60*time.Second))
+
+	It("authenticates to Neutron through Keystone with a clouds.yaml cloud (OS_CLOUD)", func(ctx SpecContext) {
+		b := newBed(ctx)
+		b.seedWorkedExample(ctx)
+		ks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer GinkgoRecover()
+			if r.Method != http.MethodPost || r.URL.Path != "/v3/auth/tokens" {
+				http.NotFound(w, r)
+				return
+			}
+			var body struct {
+				Auth struct {
+					Identity struct {
+						Password struct {
+							User struct{ Name, Password string }
+						}
+					}
+				}
+			}
+			Expect(json.NewDecoder(r.Body).Decode(&body)).To(Succeed())
+			if body.Auth.Identity.Password.User.Name != "octavia" || body.Auth.Identity.Password.User.Password != "secret" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("X-Subject-Token", token) // the token the fake Neutron accepts
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_ = json.NewEncoder(w).Encode(map[string]any{"token": map[string]any{
+				"expires_at": "2099-01-01T00:00:00.000000Z", "methods": []string{"password"},
+				"catalog": []any{map[string]any{"type": "network", "name": "neutron", "id": "n",
+					"endpoints": []any{map[string]any{"id": "e", "interface": "public", "region": "RegionOne",
+						"url": b.neutron.URL()}}}},
+			}})
+		}))
+		DeferCleanup(ks.Close)
+		clouds := b.writeSteps("clouds.yaml", `clouds:
+  octavia:
+    auth:
+      auth_url: `+ks.URL+`/v3
+      username: octavia
+      password: secret
+      project_name: service
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+`)
+		steps := b.writeSteps("steps.json", workedExampleSteps)
+		r := runEnv(ctx, []string{"OS_CLOUD=octavia", "OS_CLIENT_CONFIG_FILE=" + clouds}, "",
+			"apply", "--nb", b.nbRemote, "--status-socket", b.agent.StatusPath(), "--get-socket", b.agent.GetPath(), steps)
+		Expect(r.code).To(Equal(0), r.stderr)
+		Expect(r.stdout).To(Equal(okLines("loadbalancer_create", "listener_create", "pool_create", "member_create")))
+		Expect(b.agent.Messages()).To(HaveLen(4))
+		Expect(b.neutron.Requests()).NotTo(BeEmpty())
+
+		// A cloud that clouds.yaml does not have is a setup failure.
+		r = runEnv(ctx, []string{"OS_CLIENT_CONFIG_FILE=" + clouds}, "",
+			"apply", "--nb", b.nbRemote, "--os-cloud", "nope", steps)
+		Expect(r.code).To(Equal(1))
+		Expect(r.stdout).To(BeEmpty())
+		Expect(r.stderr).To(ContainSubstring(`neutron client for cloud \"nope\"`))
 	}, SpecTimeout(60*time.Second))
 
 	It("prints the status messages on stderr when there is no status socket", func(ctx SpecContext) {
