@@ -2,7 +2,6 @@ package health
 
 import (
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
@@ -80,17 +79,6 @@ func lspHasIP(lsp *nb.LogicalSwitchPort, ip string) bool {
 		}
 	}
 	return false
-}
-
-// sortedKeys returns the keys of an external_ids map in the order the
-// Python IDL hands them out.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // memberStatuses reads neutron:member_status; a corrupt value reads as {}

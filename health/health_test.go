@@ -84,9 +84,10 @@ func TestListenersOfPool(t *testing.T) {
 		"listener_a:D": "80:pool_p",
 		"listener_c":   "82:pool_q",
 		"listener_d":   "83:",
+		"listener_e":   "84:pool_q,pool_p", // a second pool linked by pool_create
 		"pool_p":       "",
 	}
-	if got := listenersOfPool(ext, "p"); !slices.Equal(got, []string{"a:D", "b"}) {
+	if got := ListenersOfPool(ext, "p"); !slices.Equal(got, []string{"a:D", "b", "e"}) {
 		t.Errorf("got %v", got)
 	}
 	if got := listenerPort(ext, "p"); got != "80" {

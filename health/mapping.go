@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -167,7 +169,7 @@ func (m *Monitors) mapMember(ctx context.Context, t *nbtxn.Txn, lk *lookups, lb 
 // entry was already removed, every remaining entry counts.
 func (m *Monitors) UnmapMember(t *nbtxn.Txn, lb *nb.LoadBalancer, mem Member) {
 	exclude := ""
-	for _, k := range sortedKeys(lb.ExternalIDs) {
+	for _, k := range slices.Sorted(maps.Keys(lb.ExternalIDs)) {
 		if !lbdata.IsPoolKey(k) {
 			continue
 		}
@@ -200,7 +202,7 @@ func unmapIP(lb *nb.LoadBalancer, ip, excludePoolKey string) {
 		return
 	}
 	ms := memberStatuses(lb.ExternalIDs)
-	for _, k := range sortedKeys(lb.ExternalIDs) {
+	for _, k := range slices.Sorted(maps.Keys(lb.ExternalIDs)) {
 		if !lbdata.IsPoolKey(k) || k == excludePoolKey {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,33 +121,32 @@ func hmOptions(hm *octavia.HealthMonitor, required bool) (map[string]string, err
 	return opts, nil
 }
 
-// findRowByPool returns the working copy of the first row holding the pool
-// (enabled key first, then the disabled one; foreign rows skipped) and the
-// key form found (NB §3.2).
-func findRowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
+// RowByPool returns the working copy of the row holding a pool (NB §3.2
+// "by pool id"): the first row (by UUID, rows created in the Txn last) with
+// the enabled key, else the first with the disabled key; foreign rows are
+// skipped. It also returns the key form found. The CRUD front end finds a
+// pool's row the same way.
+func RowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
+	enabled, disabled := lbdata.PoolKey(poolID, true), lbdata.PoolKey(poolID, false)
 	var enabledUUID, disabledUUID string
 	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
 		if lbdata.IsForeignRow(lb.ExternalIDs) {
 			return true
 		}
-		if _, ok := lb.ExternalIDs[lbdata.PoolKey(poolID, true)]; ok {
+		if _, ok := lb.ExternalIDs[enabled]; ok {
 			enabledUUID = lb.UUID
 			return false
 		}
-		if _, ok := lb.ExternalIDs[lbdata.PoolKey(poolID, false)]; ok && disabledUUID == "" {
+		if _, ok := lb.ExternalIDs[disabled]; ok && disabledUUID == "" {
 			disabledUUID = lb.UUID
 		}
 		return true
 	})
-	uuid, key := enabledUUID, lbdata.PoolKey(poolID, true)
-	if uuid == "" {
-		uuid, key = disabledUUID, lbdata.PoolKey(poolID, false)
-	}
-	if uuid == "" {
-		return nil, ""
-	}
-	if lb := t.LB(uuid); lb != nil {
-		return lb, key
+	switch {
+	case enabledUUID != "":
+		return t.LB(enabledUUID), enabled
+	case disabledUUID != "":
+		return t.LB(disabledUUID), disabled
 	}
 	return nil, ""
 }
@@ -157,7 +157,7 @@ func findRowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
 func findRowByHM(t *nbtxn.Txn, hmID, poolID string) (*nb.LoadBalancer, []*nb.LoadBalancerHealthCheck) {
 	var uuid string
 	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if !lbdata.IsForeignRow(lb.ExternalIDs) && strings.Contains(lb.ExternalIDs[lbdata.KeyHealthMonitors], hmID) {
+		if !lbdata.IsForeignRow(lb.ExternalIDs) && lbdata.HasHealthMonitorText(lb.ExternalIDs, hmID) {
 			uuid = lb.UUID
 			return false
 		}
@@ -168,7 +168,7 @@ func findRowByHM(t *nbtxn.Txn, hmID, poolID string) (*nb.LoadBalancer, []*nb.Loa
 		lb = t.LB(uuid)
 	}
 	if lb == nil && poolID != "" {
-		lb, _ = findRowByPool(t, poolID)
+		lb, _ = RowByPool(t, poolID)
 	}
 	if lb == nil {
 		return nil, nil
@@ -176,12 +176,15 @@ func findRowByHM(t *nbtxn.Txn, hmID, poolID string) (*nb.LoadBalancer, []*nb.Loa
 	return lb, healthChecksOf(t, lb, hmID)
 }
 
-// run is Store.Run that also tells whether the NB transaction committed:
-// errors after a commit come from AfterCommit work (HM port cleanup) and
-// do not undo the NB change.
-func (m *Monitors) run(ctx context.Context, fn func(t *nbtxn.Txn) error) (committed bool, err error) {
-	err = m.store.Run(ctx, func(t *nbtxn.Txn) error {
+// RunCommitted is store.Run that also tells whether the NB transaction
+// committed: an error after a commit comes from AfterCommit work (an HM
+// port cleanup) and does not undo the NB change, so the caller must not
+// report the call as failed. The CRUD front end uses it too. (Its place is
+// nbtxn; it lives here until the Store reports it itself.)
+func RunCommitted(ctx context.Context, store *nbtxn.Store, fn func(t *nbtxn.Txn) error) (committed bool, err error) {
+	err = store.Run(ctx, func(t *nbtxn.Txn) error {
 		committed = false
+		// Registered first, so it runs first after the commit.
 		t.AfterCommit(func(context.Context) error { committed = true; return nil })
 		return fn(t)
 	})
@@ -252,7 +255,7 @@ func (m *Monitors) Create(ctx context.Context, hm *octavia.HealthMonitor) error 
 	}
 	log := m.log.WithFields(logrus.Fields{"hm_id": hm.HealthMonitorID.V, "pool_id": hm.PoolID.V})
 	var res CreateResult
-	committed, err := m.run(ctx, func(t *nbtxn.Txn) error {
+	committed, err := RunCommitted(ctx, m.store, func(t *nbtxn.Txn) error {
 		var err error
 		res, err = m.CreateInTxn(ctx, t, hm)
 		return err
@@ -283,11 +286,11 @@ func (m *Monitors) CreateInTxn(ctx context.Context, t *nbtxn.Txn, hm *octavia.He
 		return res, err
 	}
 	log := m.log.WithFields(logrus.Fields{"hm_id": res.HMID, "pool_id": res.PoolID})
-	lb, key := findRowByPool(t, res.PoolID)
+	lb, key := RowByPool(t, res.PoolID)
 	if lb == nil {
 		return res, nil
 	}
-	res.Listeners = listenersOfPool(lb.ExternalIDs, res.PoolID)
+	res.Listeners = ListenersOfPool(lb.ExternalIDs, res.PoolID)
 	res.Members = parseMembers(lb.ExternalIDs[key])
 	res.LB = lb.Name
 	// First, as it is the only step that can fail: nothing is changed yet.
@@ -389,20 +392,16 @@ func createFailureStatus(hmID, poolID string, listeners []string, members []Memb
 	return s
 }
 
-// listenersOfPool returns the ids of listeners (both key forms, key order)
-// whose value links pool_<poolID>.
-func listenersOfPool(ext map[string]string, poolID string) []string {
+// ListenersOfPool returns the ids of the listeners (either key form, key
+// order) whose value references pool_<poolID>, as the reference finds them
+// (a substring test on the value, operations.md §9.3). Ids of disabled keys
+// keep their ":D", which is stripped when a status is sent.
+func ListenersOfPool(ext map[string]string, poolID string) []string {
 	want := lbdata.PoolKey(poolID, true)
 	var out []string
-	for _, k := range sortedKeys(ext) {
-		if !strings.HasPrefix(k, lbdata.PrefixListener) {
-			continue
-		}
-		for _, part := range strings.Split(ext[k], ":") {
-			if part == want {
-				out = append(out, strings.TrimPrefix(k, lbdata.PrefixListener))
-				break
-			}
+	for _, k := range slices.Sorted(maps.Keys(ext)) {
+		if lbdata.IsListenerKey(k) && strings.Contains(ext[k], want) {
+			out = append(out, lbdata.IDFromKey(k))
 		}
 	}
 	return out
@@ -476,7 +475,7 @@ func (m *Monitors) Delete(ctx context.Context, hm *octavia.HealthMonitor) error 
 	}
 	log := m.log.WithFields(logrus.Fields{"hm_id": hm.HealthMonitorID.V, "pool_id": hm.PoolID.V})
 	var res DeleteResult
-	committed, err := m.run(ctx, func(t *nbtxn.Txn) error {
+	committed, err := RunCommitted(ctx, m.store, func(t *nbtxn.Txn) error {
 		res = m.DeleteInTxn(t, hm)
 		return nil
 	})
@@ -518,7 +517,7 @@ func (m *Monitors) DeleteInTxn(t *nbtxn.Txn, hm *octavia.HealthMonitor) DeleteRe
 		return res
 	}
 	res.LB = lb.Name
-	res.Listeners = listenersOfPool(lb.ExternalIDs, res.PoolID)
+	res.Listeners = ListenersOfPool(lb.ExternalIDs, res.PoolID)
 	if key, ok := poolKeyOf(lb.ExternalIDs, res.PoolID); ok {
 		res.Members = parseMembers(lb.ExternalIDs[key])
 	}

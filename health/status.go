@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -199,7 +201,7 @@ type rowStatuses struct {
 // for 10.0.0.1:80).
 func membersAt(ext map[string]string, ip, port string) []string {
 	var out []string
-	for _, k := range sortedKeys(ext) {
+	for _, k := range slices.Sorted(maps.Keys(ext)) {
 		if !lbdata.IsPoolKey(k) {
 			continue
 		}
@@ -261,7 +263,7 @@ func (m *Monitors) RollUpRows(ctx context.Context, uuids []string) (octavia.Stat
 
 // addFallbacks reads the pools and listeners of ext that a are missing.
 func (m *Monitors) addFallbacks(ctx context.Context, a *adminStates, ext map[string]string) error {
-	for _, k := range sortedKeys(ext) {
+	for _, k := range slices.Sorted(maps.Keys(ext)) {
 		id := lbdata.IDFromKey(k)
 		isL := lbdata.IsListenerKey(k)
 		if !isL && !lbdata.IsPoolKey(k) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/ovn-octavia/ovn-octavia/pyjson"
 )
 
 // Provisioning status values the provider reports.
@@ -293,53 +295,14 @@ func (s Status) String() string {
 }
 
 // writePyString writes s as a JSON string the way Python's json.dumps does
-// with its defaults (ensure_ascii): \" \\ \n \r \t \b \f, every other
-// character outside " "–"~" (controls, DEL, non-ASCII) as \uXXXX (UTF-16 surrogate pairs
-// above U+FFFF); "/" and HTML characters are not escaped. Invalid UTF-8 is
-// written as U+FFFD (a Python str cannot hold it).
+// with its defaults (ensure_ascii), which is pyjson.Quote: the one encoder
+// of that format in the code base.
 func writePyString(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	u4 := func(r rune) {
-		b.WriteString(`\u`)
-		b.WriteByte(hex[(r>>12)&0xf])
-		b.WriteByte(hex[(r>>8)&0xf])
-		b.WriteByte(hex[(r>>4)&0xf])
-		b.WriteByte(hex[r&0xf])
-	}
-	b.WriteByte('"')
-	for _, r := range s { // invalid bytes decode as utf8.RuneError (U+FFFD)
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || (r >= 0x7f && r < 0x10000):
-			u4(r)
-		case r >= 0x10000:
-			r -= 0x10000
-			u4(0xd800 + (r>>10)&0x3ff)
-			u4(0xdc00 + r&0x3ff)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
+	b.WriteString(pyjson.Quote(s))
 }
 
 // QuotePython returns s as a JSON string literal in Python json.dumps style
-// (see writePyString), for hand-built messages.
+// (pyjson.Quote), for hand-built messages.
 func QuotePython(s string) string {
-	var b bytes.Buffer
-	writePyString(&b, s)
-	return b.String()
+	return pyjson.Quote(s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
@@ -144,7 +145,7 @@ func (d *Driver) createChildren(ctx context.Context, t *nbtxn.Txn, lb *octavia.L
 	// Snapshot the rows as they will be committed (this is the end of the
 	// Run function).
 	for k := range res.rollUps {
-		res.rollUps[k].ext = copyMap(res.rollUps[k].row.ExternalIDs)
+		res.rollUps[k].ext = maps.Clone(res.rollUps[k].row.ExternalIDs)
 		res.rollUps[k].row = nil
 	}
 	return res, nil

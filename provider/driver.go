@@ -39,18 +39,13 @@ import (
 )
 
 // StatusSender delivers one status message to Octavia (the driver agent's
-// status socket; *octavia.StatusClient).
-type StatusSender interface {
-	Send(ctx context.Context, s octavia.Status) error
-}
+// status socket; *octavia.StatusClient). The health engine sends through
+// the same interface.
+type StatusSender = health.StatusSender
 
 // Getter reads Octavia's view of objects over the driver agent's get socket
 // (*octavia.GetClient). A nil object with a nil error means "not found".
-type Getter interface {
-	GetLoadBalancer(ctx context.Context, id string) (*octavia.LoadBalancer, error)
-	GetListener(ctx context.Context, id string) (*octavia.Listener, error)
-	GetPool(ctx context.Context, id string) (*octavia.Pool, error)
-}
+type Getter = health.Getter
 
 // Health is what the CRUD layer needs from the health-monitor engine
 // (*health.Monitors, through FromMonitors): the three HM provider calls,
@@ -126,24 +121,12 @@ func New(cfg Config) *Driver {
 	}
 }
 
-// run is Store.Run that also tells whether the NB transaction committed:
-// an error after the commit comes from AfterCommit work (a Neutron port
-// cleanup) and does not undo the NB change, so callers must not report or
-// clean up as if the call had failed.
-func (d *Driver) run(ctx context.Context, fn func(t *nbtxn.Txn) error) (committed bool, err error) {
-	err = d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		committed = false
-		// Registered first, so it runs first after the commit.
-		t.AfterCommit(func(context.Context) error { committed = true; return nil })
-		return fn(t)
-	})
-	return committed, err
-}
-
-// runLogged is run for calls whose outcome is the NB change: an error
-// after the commit is logged and dropped.
+// runLogged is Store.Run for calls whose outcome is the NB change: an error
+// after the commit (AfterCommit work such as a Neutron port cleanup) does
+// not undo it, so it is logged and dropped; callers then neither report the
+// call as failed nor clean up as if nothing had been written.
 func (d *Driver) runLogged(ctx context.Context, log *logrus.Entry, fn func(t *nbtxn.Txn) error) error {
-	committed, err := d.run(ctx, fn)
+	committed, err := health.RunCommitted(ctx, d.store, fn)
 	if committed && err != nil {
 		log.WithError(err).Warn("NB change committed; work after the commit failed")
 		return nil

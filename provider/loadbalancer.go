@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -265,7 +266,7 @@ func (d *Driver) LoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalance
 		withHC := false
 		for _, r := range rows {
 			if cascade {
-				for _, k := range sortedKeys(r.ExternalIDs) {
+				for _, k := range slices.Sorted(maps.Keys(r.ExternalIDs)) {
 					switch {
 					case strings.Contains(k, lbdata.PrefixListener):
 						listeners = append(listeners, entry(lbdata.IDFromKey(k), octavia.ProvisioningDeleted, octavia.OperatingOffline))
@@ -296,7 +297,7 @@ func (d *Driver) LoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalance
 			t.DeleteLB(r)
 		}
 		if cascade && withHC && d.health != nil {
-			for _, s := range sortedSet(subnets) {
+			for _, s := range slices.Sorted(maps.Keys(subnets)) {
 				d.health.CleanupHMPort(t, s)
 			}
 		}
@@ -515,15 +516,6 @@ func (d *Driver) createPort(ctx context.Context, name, networkID, subnetID, addr
 		return nil, false, fmt.Errorf("create port %s: %w", name, err)
 	}
 	return found, false, nil
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // faultText is the DriverError text of a failed Neutron call: the Neutron

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/ovn-octavia/ovn-octavia/assoc"
+	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
@@ -185,7 +187,7 @@ func (d *Driver) resolveSubnet(ctx context.Context, m *octavia.Member, sc *subne
 func (d *Driver) checkMemberFamily(ctx context.Context, poolID string, addrs []string) error {
 	var vips []string
 	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only: commits nothing
-		if row, _ := rowByPool(t, poolID); row != nil {
+		if row, _ := health.RowByPool(t, poolID); row != nil {
 			vips = vipAddrs(row.ExternalIDs)
 		}
 		return nil
@@ -232,29 +234,14 @@ func (d *Driver) MemberCreate(ctx context.Context, m *octavia.Member) error {
 // createMembers adds members of one pool in one transaction and sends the
 // roll-up of the row with their results.
 func (d *Driver) createMembers(ctx context.Context, call, poolID string, ms []*octavia.Member, subnets []string, sc *subnetCache) {
-	var (
-		results []memberResult
-		name    string
-		ext     map[string]string
-	)
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		results, name, ext = nil, "", nil
-		row, key := rowByPool(t, poolID)
-		if row == nil {
-			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
-		}
-		var err error
-		results, err = d.addMembersToRow(ctx, t, row, key, ms, subnets, sc)
-		if err != nil {
-			return err
-		}
-		name, ext = row.Name, copyMap(row.ExternalIDs)
-		return nil
+	log := d.log.WithFields(logrus.Fields{"call": call, "pool_id": poolID})
+	results, name, ext, err := d.runOnPoolRow(ctx, log, poolID, func(t *nbtxn.Txn, row *nb.LoadBalancer, key string) ([]memberResult, error) {
+		return d.addMembersToRow(ctx, t, row, key, ms, subnets, sc)
 	})
 	if err != nil {
 		// Quirk avoided (operations.md §10.1): the reference sends nothing
 		// when no row holds the pool; the members are reported ERROR.
-		d.log.WithError(err).WithFields(logrus.Fields{"call": call, "pool_id": poolID}).Error("member create failed")
+		log.WithError(err).Error("member create failed")
 		var st octavia.Status
 		for _, m := range ms {
 			st.Add(octavia.KindMembers, entry(m.MemberID.V, octavia.ProvisioningError, octavia.OperatingError))
@@ -266,6 +253,34 @@ func (d *Driver) createMembers(ctx context.Context, call, poolID string, ms []*o
 	st := d.rollUp(ctx, name, ext)
 	st = withMembers(st, results, false)
 	d.send(ctx, call, st)
+}
+
+// runOnPoolRow runs fn on the row holding poolID in ONE transaction (fn
+// runs again on a conflict, so it starts from the row it is given each
+// time) and returns fn's member results with the row's name and
+// external_ids as committed, for the roll-up. An error after the commit (an
+// HM port cleanup) is logged, not returned: the members are written.
+func (d *Driver) runOnPoolRow(ctx context.Context, log *logrus.Entry, poolID string,
+	fn func(t *nbtxn.Txn, row *nb.LoadBalancer, key string) ([]memberResult, error)) ([]memberResult, string, map[string]string, error) {
+	var (
+		results []memberResult
+		name    string
+		ext     map[string]string
+	)
+	err := d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
+		results, name, ext = nil, "", nil
+		row, key := health.RowByPool(t, poolID)
+		if row == nil {
+			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
+		}
+		var err error
+		if results, err = fn(t, row, key); err != nil {
+			return err
+		}
+		name, ext = row.Name, maps.Clone(row.ExternalIDs)
+		return nil
+	})
+	return results, name, ext, err
 }
 
 // addMembersToRow adds members and writes their statuses and vips.
@@ -345,29 +360,14 @@ func (d *Driver) MemberUpdate(ctx context.Context, old, new *octavia.Member) err
 // updateMembers applies admin-state changes (operations.md §10.2). Every
 // member's AdminStateUp is the supplied value (Unset = not supplied).
 func (d *Driver) updateMembers(ctx context.Context, call, poolID string, ms []*octavia.Member) {
-	var (
-		results []memberResult
-		name    string
-		ext     map[string]string
-	)
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		results, name, ext = nil, "", nil
-		row, key := rowByPool(t, poolID)
-		if row == nil {
-			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
-		}
-		var err error
-		results, err = d.updateMembersInRow(ctx, t, row, key, ms)
-		if err != nil {
-			return err
-		}
-		name, ext = row.Name, copyMap(row.ExternalIDs)
-		return nil
+	log := d.log.WithFields(logrus.Fields{"call": call, "pool_id": poolID})
+	results, name, ext, err := d.runOnPoolRow(ctx, log, poolID, func(t *nbtxn.Txn, row *nb.LoadBalancer, key string) ([]memberResult, error) {
+		return d.updateMembersInRow(ctx, t, row, key, ms)
 	})
 	if err != nil {
 		// Quirk avoided: the reference computes ERROR entries here but
 		// never sends them.
-		d.log.WithError(err).WithFields(logrus.Fields{"call": call, "pool_id": poolID}).Error("member update failed")
+		log.WithError(err).Error("member update failed")
 		var st octavia.Status
 		for _, m := range ms {
 			st.Add(octavia.KindMembers, entry(m.MemberID.V, octavia.ProvisioningError, octavia.OperatingNoMonitor))
@@ -464,27 +464,12 @@ func (d *Driver) MemberDelete(ctx context.Context, m *octavia.Member) error {
 // deleteMembers removes members of one pool in one transaction and sends
 // the roll-up with the members reported DELETED.
 func (d *Driver) deleteMembers(ctx context.Context, call, poolID string, ms []lbdata.Member, sc *subnetCache) {
-	var (
-		results []memberResult
-		name    string
-		ext     map[string]string
-	)
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		results, name, ext = nil, "", nil
-		row, key := rowByPool(t, poolID)
-		if row == nil {
-			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
-		}
-		var err error
-		results, err = d.deleteMembersFromRow(ctx, t, row, key, ms, sc)
-		if err != nil {
-			return err
-		}
-		name, ext = row.Name, copyMap(row.ExternalIDs)
-		return nil
+	log := d.log.WithFields(logrus.Fields{"call": call, "pool_id": poolID})
+	results, name, ext, err := d.runOnPoolRow(ctx, log, poolID, func(t *nbtxn.Txn, row *nb.LoadBalancer, key string) ([]memberResult, error) {
+		return d.deleteMembersFromRow(ctx, t, row, key, ms, sc)
 	})
 	if err != nil {
-		d.log.WithError(err).WithFields(logrus.Fields{"call": call, "pool_id": poolID}).Error("member delete failed")
+		log.WithError(err).Error("member delete failed")
 		var st octavia.Status
 		for _, m := range ms {
 			st.Add(octavia.KindMembers, entry(m.ID, octavia.ProvisioningError, ""))
@@ -544,7 +529,7 @@ func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members [
 	var vips []string
 	found := false
 	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only
-		row, key := rowByPool(t, poolID)
+		row, key := health.RowByPool(t, poolID)
 		if row == nil {
 			return nil
 		}
@@ -601,43 +586,34 @@ func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members [
 		}
 	}
 
-	var (
-		results []memberResult
-		name    string
-		ext     map[string]string
-	)
-	err = d.store.Run(ctx, func(t *nbtxn.Txn) error {
-		results, name, ext = nil, "", nil
-		row, key := rowByPool(t, poolID)
-		if row == nil {
-			return fmt.Errorf("pool %s: %w", poolID, errNoRow)
-		}
+	log := d.log.WithFields(logrus.Fields{"call": "member_batch_update", "pool_id": poolID})
+	results, name, ext, err := d.runOnPoolRow(ctx, log, poolID, func(t *nbtxn.Txn, row *nb.LoadBalancer, key string) ([]memberResult, error) {
+		var results []memberResult
 		if len(creates) > 0 {
 			r, err := d.addMembersToRow(ctx, t, row, key, creates, createSubnets, sc)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			results = append(results, r...)
 		}
 		if len(updates) > 0 {
 			r, err := d.updateMembersInRow(ctx, t, row, key, updates)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			results = append(results, r...)
 		}
 		if len(deletes) > 0 {
 			r, err := d.deleteMembersFromRow(ctx, t, row, key, deletes, sc)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			results = append(results, r...)
 		}
-		name, ext = row.Name, copyMap(row.ExternalIDs)
-		return nil
+		return results, nil
 	})
 	if err != nil {
-		d.log.WithError(err).WithField("pool_id", poolID).Error("member batch update failed")
+		log.WithError(err).Error("member batch update failed")
 		var st octavia.Status
 		for _, m := range vals {
 			st.Add(octavia.KindMembers, entry(m.MemberID.V, octavia.ProvisioningError, octavia.OperatingError))
@@ -648,12 +624,4 @@ func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members [
 	st := d.rollUp(ctx, name, ext)
 	d.send(ctx, "member_batch_update", withMembers(st, results, true))
 	return nil
-}
-
-func copyMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

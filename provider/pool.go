@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -140,19 +142,6 @@ func setAffinity(row *nb.LoadBalancer, sp octavia.SessionPersistence) {
 	row.Options[lbdata.OptAffinityTimeout] = strconv.Itoa(sp.PersistenceTimeout.Or(defaultAffinityTimeout))
 }
 
-// listenersOfPool returns the ids of the row's listeners whose value
-// references the pool (enabled key form), in key order.
-func listenersOfPool(row *nb.LoadBalancer, poolID string) []string {
-	pk := lbdata.PoolKey(poolID, true)
-	var out []string
-	for _, k := range sortedKeys(row.ExternalIDs) {
-		if strings.HasPrefix(k, lbdata.PrefixListener) && strings.Contains(row.ExternalIDs[k], pk) {
-			out = append(out, lbdata.IDFromKey(k))
-		}
-	}
-	return out
-}
-
 // PoolUpdate is pool_update (operations.md §9.2).
 func (d *Driver) PoolUpdate(ctx context.Context, old, new *octavia.Pool) error {
 	if err := octavia.ValidatePoolUpdate(old, new); err != nil {
@@ -181,7 +170,7 @@ func (d *Driver) PoolUpdate(ctx context.Context, old, new *octavia.Pool) error {
 			notFound = true
 			return fmt.Errorf("pool %s: %w", pid, errNoRow)
 		}
-		listeners = listenersOfPool(row, pid)
+		listeners = health.ListenersOfPool(row.ExternalIDs, pid)
 		if upSet {
 			if key := poolKeyOf(row, pid); key != "" && key != lbdata.PoolKey(pid, up) {
 				v := row.ExternalIDs[key]
@@ -252,7 +241,7 @@ func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 		}
 		row := rowByProtocol(t, lbID, p.Protocol.Or(""))
 		if row == nil || poolKeyOf(row, pid) == "" {
-			if r, _ := rowByPool(t, pid); r != nil {
+			if r, _ := health.RowByPool(t, pid); r != nil {
 				row = r
 			}
 		}
@@ -267,7 +256,7 @@ func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
 			return nil
 		}
 		found = true
-		listeners = listenersOfPool(row, pid)
+		listeners = health.ListenersOfPool(row.ExternalIDs, pid)
 		ids, err := d.deletePoolFromRow(ctx, t, row, pid, newSubnetCache(d))
 		if err != nil {
 			return err
@@ -335,7 +324,7 @@ func (d *Driver) deletePoolFromRow(ctx context.Context, t *nbtxn.Txn, row *nb.Lo
 		return nil, err
 	}
 	pk := lbdata.PoolKey(pid, true)
-	for _, k := range sortedKeys(row.ExternalIDs) {
+	for _, k := range slices.Sorted(maps.Keys(row.ExternalIDs)) {
 		if !strings.HasPrefix(k, lbdata.PrefixListener) {
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/ovn-octavia/ovn-octavia/assoc"
@@ -53,34 +52,6 @@ func rowByProtocol(t *nbtxn.Txn, lbID, protocol string) *nb.LoadBalancer {
 	return nil
 }
 
-// rowByPool finds the row holding a pool (NB §3.2 "by pool id"): the first
-// row with the enabled key, else the first with the disabled key. It returns
-// the key form found.
-func rowByPool(t *nbtxn.Txn, poolID string) (*nb.LoadBalancer, string) {
-	enabled, disabled := lbdata.PoolKey(poolID, true), lbdata.PoolKey(poolID, false)
-	var uuidEnabled, uuidDisabled string
-	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if lbdata.IsForeignRow(lb.ExternalIDs) {
-			return true
-		}
-		if _, ok := lb.ExternalIDs[enabled]; ok {
-			uuidEnabled = lb.UUID
-			return false
-		}
-		if _, ok := lb.ExternalIDs[disabled]; ok && uuidDisabled == "" {
-			uuidDisabled = lb.UUID
-		}
-		return true
-	})
-	switch {
-	case uuidEnabled != "":
-		return t.LB(uuidEnabled), enabled
-	case uuidDisabled != "":
-		return t.LB(uuidDisabled), disabled
-	}
-	return nil, ""
-}
-
 // poolKeyOf returns the key form of the pool present in the row ("" if
 // none).
 func poolKeyOf(lb *nb.LoadBalancer, poolID string) string {
@@ -100,18 +71,6 @@ func listenerKeyOf(lb *nb.LoadBalancer, listenerID string) string {
 		}
 	}
 	return ""
-}
-
-// sortedKeys returns the external_ids keys in sorted order: the order the
-// Python OVS IDL hands maps out in, which decides "first" wherever the
-// reference iterates a row's keys.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // recomputeVIPs rewrites the row's vips from its external_ids (NB §8).

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -111,26 +112,37 @@ func tcpHM(id string) octavia.HealthMonitor {
 	}
 }
 
+// createFullyPopulated sends one loadbalancer_create for the example's LB
+// with a listener on its pool, the pool carrying an HM (pool_id left Unset,
+// filled from the pool) and the given members, and expects it to take
+// exactly ONE NB transaction.
+func createFullyPopulated(ctx context.Context, x example, hmID string, members ...octavia.Member) {
+	GinkgoHelper()
+	lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
+	lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
+	p := *poolObj(x.pool, x.lb, x.listener, "TCP")
+	if len(members) > 0 {
+		p.Members = some(members)
+	}
+	p.HealthMonitor = some(tcpHM(hmID))
+	lb.Pools = some([]octavia.Pool{p})
+	publish(x.lb, []string{x.listener}, []string{x.pool})
+	resetAll()
+	stats := env.store.Stats()
+	Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
+	Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+}
+
 var _ = Describe("fully populated create", func() {
 	It("writes LB, listener, pool, HM and members in ONE transaction and one status message", func(ctx SpecContext) {
 		x := newExample()
 		lsp1 := x.setup(ctx)
 		lsp2 := vmPort(ctx, x.net, x.vipSubnet, "172.24.4.20")
 		hmID, m2 := newID(), newID()
-		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
-		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
-		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
-		p.Members = some([]octavia.Member{
+		createFullyPopulated(ctx, x, hmID,
 			*memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet),
 			*memberObj(m2, x.pool, "172.24.4.20", 8080, ""), // no subnet: the VIP subnet
-		})
-		p.HealthMonitor = some(tcpHM(hmID)) // pool_id filled from the pool
-		lb.Pools = some([]octavia.Pool{p})
-		publish(x.lb, []string{x.listener}, []string{x.pool})
-		resetAll()
-		stats := env.store.Stats()
-		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
-		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		)
 		// The end of the reference's sequence (LB, listener, pool, HM
 		// roll-up, member roll-up): everything mapped and ONLINE.
 		Expect(messages()).To(Equal([]string{status(
@@ -179,20 +191,10 @@ var _ = Describe("fully populated create", func() {
 		x := newExample()
 		x.setup(ctx)
 		hmID, m2 := newID(), newID()
-		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
-		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
-		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
-		p.Members = some([]octavia.Member{
+		createFullyPopulated(ctx, x, hmID,
 			*memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet),
 			*memberObj(m2, x.pool, "172.24.4.20", 8080, ""), // no LSP holds this address
-		})
-		p.HealthMonitor = some(tcpHM(hmID))
-		lb.Pools = some([]octavia.Pool{p})
-		publish(x.lb, []string{x.listener}, []string{x.pool})
-		resetAll()
-		stats := env.store.Stats()
-		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
-		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		)
 		Expect(messages()).To(Equal([]string{status(
 			list("loadbalancers", se(x.lb, "ACTIVE", "DEGRADED")),
 			list("listeners", se(x.listener, "ACTIVE", "DEGRADED")),
@@ -211,16 +213,7 @@ var _ = Describe("fully populated create", func() {
 		x := newExample()
 		x.setup(ctx)
 		hmID := newID()
-		lb := lbObj(x.lb, "172.24.4.9", x.net, x.vipSubnet)
-		lb.Listeners = some([]octavia.Listener{*listenerObj(x.listener, x.lb, "TCP", 80, x.pool)})
-		p := *poolObj(x.pool, x.lb, x.listener, "TCP")
-		p.HealthMonitor = some(tcpHM(hmID))
-		lb.Pools = some([]octavia.Pool{p})
-		publish(x.lb, []string{x.listener}, []string{x.pool})
-		resetAll()
-		stats := env.store.Stats()
-		Expect(env.driver.LoadBalancerCreate(ctx, lb)).To(Succeed())
-		Expect(env.store.Stats().Transactions - stats.Transactions).To(Equal(int64(1)))
+		createFullyPopulated(ctx, x, hmID)
 		// operations.md §4.1: the HM's roll-up of a row without
 		// neutron:member_status reports the pool OFFLINE.
 		Expect(messages()).To(Equal([]string{status(
