@@ -23,19 +23,86 @@ import (
 // result is nil except for create_vip_port, whose result is the two-element
 // list octavia-lib returns: [vip_dict, additional_vip_dicts].
 func Dispatch(ctx context.Context, d Driver, call string, args map[string]json.RawMessage) (result any, err error) {
+	c, err := Prepare(call, args)
+	if err != nil {
+		return nil, err
+	}
+	return c.Run(ctx, d)
+}
+
+// Validator runs the synchronous validation of a provider call without
+// doing its work (*provider.Driver implements it). `ovn-octavia serve`
+// answers Octavia with it and runs the call later, in order, as the
+// reference queues its work after validating in the API process.
+type Validator interface {
+	ValidateLoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalancer) error
+	ValidateLoadBalancerUpdate(ctx context.Context, old, new *octavia.LoadBalancer) error
+	ValidateLoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalancer) error
+
+	ValidateListenerCreate(ctx context.Context, l *octavia.Listener) error
+	ValidateListenerUpdate(ctx context.Context, old, new *octavia.Listener) error
+	ValidateListenerDelete(ctx context.Context, l *octavia.Listener) error
+
+	ValidatePoolCreate(ctx context.Context, p *octavia.Pool) error
+	ValidatePoolUpdate(ctx context.Context, old, new *octavia.Pool) error
+	ValidatePoolDelete(ctx context.Context, p *octavia.Pool) error
+
+	ValidateMemberCreate(ctx context.Context, m *octavia.Member) error
+	ValidateMemberUpdate(ctx context.Context, old, new *octavia.Member) error
+	ValidateMemberDelete(ctx context.Context, m *octavia.Member) error
+	ValidateMemberBatchUpdate(ctx context.Context, poolID string, members []*octavia.Member) error
+
+	ValidateHealthMonitorCreate(ctx context.Context, hm *octavia.HealthMonitor) error
+	ValidateHealthMonitorUpdate(ctx context.Context, old, new *octavia.HealthMonitor) error
+	ValidateHealthMonitorDelete(ctx context.Context, hm *octavia.HealthMonitor) error
+}
+
+// Call is a provider call whose arguments are decoded and checked, ready to
+// be validated and run.
+type Call struct {
+	name string
+	prepared
+}
+
+// Prepare decodes and checks the arguments of the call named call, with the
+// errors Dispatch gives for an unknown call or a bad argument.
+func Prepare(call string, args map[string]json.RawMessage) (*Call, error) {
 	h, ok := handlers[call]
 	if !ok {
 		return nil, octavia.NewDriverError(fmt.Sprintf("unknown provider call %q", call))
 	}
 	a := &argReader{call: call, raw: args, used: make(map[string]bool, len(args))}
-	run, err := h(a)
+	p, err := h(a)
 	if err != nil {
 		return nil, err
 	}
 	if err := a.checkUnexpected(); err != nil {
 		return nil, err
 	}
-	return run(ctx, d)
+	return &Call{name: call, prepared: p}, nil
+}
+
+// Name is the call's octavia-lib method name.
+func (c *Call) Name() string { return c.name }
+
+// Immediate reports whether the call's answer is its work and must be run
+// before answering: create_vip_port returns the port it creates, and
+// failover, L7, flavor and availability-zone calls only answer an error.
+// Validate is then a no-op.
+func (c *Call) Immediate() bool { return c.validate == nil }
+
+// Validate runs the call's synchronous validation on v (nil for an
+// Immediate call).
+func (c *Call) Validate(ctx context.Context, v Validator) error {
+	if c.validate == nil {
+		return nil
+	}
+	return c.validate(ctx, v)
+}
+
+// Run runs the call on d; see Dispatch for the result.
+func (c *Call) Run(ctx context.Context, d Driver) (any, error) {
+	return c.run(ctx, d)
 }
 
 // Names returns every call name Dispatch knows, sorted.
@@ -51,71 +118,101 @@ func Names() []string {
 // runFunc is a call with its arguments decoded.
 type runFunc func(ctx context.Context, d Driver) (any, error)
 
+// validateFunc is the validation of a call with its arguments decoded.
+type validateFunc func(ctx context.Context, v Validator) error
+
+// prepared is a call with its arguments decoded: its work, and its
+// validation (nil for a call whose work is its answer).
+type prepared struct {
+	run      runFunc
+	validate validateFunc
+}
+
 // handler decodes the arguments of one call; it returns the call to run or
 // the argument error.
-type handler func(a *argReader) (runFunc, error)
+type handler func(a *argReader) (prepared, error)
 
 // done adapts a driver method without result.
 func done(err error) (any, error) { return nil, err }
 
+// single prepares a call taking one data-model object.
+func single[T any](name string, run func(Driver, context.Context, *T) error, validate func(Validator, context.Context, *T) error) handler {
+	return func(a *argReader) (prepared, error) {
+		v, err := object[T](a, name)
+		if err != nil {
+			return prepared{}, err
+		}
+		return prepared{
+			run:      func(ctx context.Context, d Driver) (any, error) { return done(run(d, ctx, v)) },
+			validate: func(ctx context.Context, val Validator) error { return validate(val, ctx, v) },
+		}, nil
+	}
+}
+
+// update prepares an *_update call (old and new object).
+func update[T any](oldName, newName string, run func(Driver, context.Context, *T, *T) error,
+	validate func(Validator, context.Context, *T, *T) error) handler {
+	return func(a *argReader) (prepared, error) {
+		oldV, newV, err := pair[T](a, oldName, newName)
+		if err != nil {
+			return prepared{}, err
+		}
+		return prepared{
+			run:      func(ctx context.Context, d Driver) (any, error) { return done(run(d, ctx, oldV, newV)) },
+			validate: func(ctx context.Context, val Validator) error { return validate(val, ctx, oldV, newV) },
+		}, nil
+	}
+}
+
 var handlers = map[string]handler{
-	"loadbalancer_create": func(a *argReader) (runFunc, error) {
+	"loadbalancer_create": single("loadbalancer", Driver.LoadBalancerCreate, Validator.ValidateLoadBalancerCreate),
+	"loadbalancer_update": update("old_loadbalancer", "new_loadbalancer", Driver.LoadBalancerUpdate, Validator.ValidateLoadBalancerUpdate),
+	"loadbalancer_delete": func(a *argReader) (prepared, error) {
 		lb, err := object[octavia.LoadBalancer](a, "loadbalancer")
 		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.LoadBalancerCreate(ctx, lb)) }, nil
-	},
-	"loadbalancer_update": func(a *argReader) (runFunc, error) {
-		oldV, newV, err := pair[octavia.LoadBalancer](a, "old_loadbalancer", "new_loadbalancer")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.LoadBalancerUpdate(ctx, oldV, newV)) }, nil
-	},
-	"loadbalancer_delete": func(a *argReader) (runFunc, error) {
-		lb, err := object[octavia.LoadBalancer](a, "loadbalancer")
-		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
 		// octavia-lib: loadbalancer_delete(loadbalancer, cascade=False).
 		cascade, err := a.optionalBool("cascade")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
-		return func(ctx context.Context, d Driver) (any, error) {
-			return done(d.LoadBalancerDelete(ctx, lb, cascade))
+		return prepared{
+			run: func(ctx context.Context, d Driver) (any, error) {
+				return done(d.LoadBalancerDelete(ctx, lb, cascade))
+			},
+			validate: func(ctx context.Context, v Validator) error { return v.ValidateLoadBalancerDelete(ctx, lb) },
 		}, nil
 	},
-	"loadbalancer_failover": func(a *argReader) (runFunc, error) {
+	"loadbalancer_failover": func(a *argReader) (prepared, error) {
 		id, err := a.requiredString("loadbalancer_id")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.LoadBalancerFailover(ctx, id)) }, nil
+		return prepared{run: func(ctx context.Context, d Driver) (any, error) { return done(d.LoadBalancerFailover(ctx, id)) }}, nil
 	},
-	"create_vip_port": func(a *argReader) (runFunc, error) {
+	"create_vip_port": func(a *argReader) (prepared, error) {
 		lbID, err := a.requiredString("loadbalancer_id")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
 		projectID, err := a.nullableString("project_id")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
 		vip, err := object[octavia.VIP](a, "vip_dictionary")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
 		add, err := optionalList[octavia.AdditionalVIP](a, "additional_vip_dicts")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
 		additional := make([]octavia.AdditionalVIP, len(add))
 		for i, v := range add {
 			additional[i] = *v
 		}
-		return func(ctx context.Context, d Driver) (any, error) {
+		return prepared{run: func(ctx context.Context, d Driver) (any, error) {
 			v, av, err := d.CreateVIPPort(ctx, lbID, projectID, vip, additional)
 			if err != nil {
 				return nil, err
@@ -124,111 +221,42 @@ var handlers = map[string]handler{
 				av = []octavia.AdditionalVIP{} // a list, never null
 			}
 			return []any{v, av}, nil
-		}, nil
+		}}, nil
 	},
 
-	"listener_create": func(a *argReader) (runFunc, error) {
-		l, err := object[octavia.Listener](a, "listener")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.ListenerCreate(ctx, l)) }, nil
-	},
-	"listener_update": func(a *argReader) (runFunc, error) {
-		oldV, newV, err := pair[octavia.Listener](a, "old_listener", "new_listener")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.ListenerUpdate(ctx, oldV, newV)) }, nil
-	},
-	"listener_delete": func(a *argReader) (runFunc, error) {
-		l, err := object[octavia.Listener](a, "listener")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.ListenerDelete(ctx, l)) }, nil
-	},
+	"listener_create": single("listener", Driver.ListenerCreate, Validator.ValidateListenerCreate),
+	"listener_update": update("old_listener", "new_listener", Driver.ListenerUpdate, Validator.ValidateListenerUpdate),
+	"listener_delete": single("listener", Driver.ListenerDelete, Validator.ValidateListenerDelete),
 
-	"pool_create": func(a *argReader) (runFunc, error) {
-		p, err := object[octavia.Pool](a, "pool")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.PoolCreate(ctx, p)) }, nil
-	},
-	"pool_update": func(a *argReader) (runFunc, error) {
-		oldV, newV, err := pair[octavia.Pool](a, "old_pool", "new_pool")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.PoolUpdate(ctx, oldV, newV)) }, nil
-	},
-	"pool_delete": func(a *argReader) (runFunc, error) {
-		p, err := object[octavia.Pool](a, "pool")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.PoolDelete(ctx, p)) }, nil
-	},
+	"pool_create": single("pool", Driver.PoolCreate, Validator.ValidatePoolCreate),
+	"pool_update": update("old_pool", "new_pool", Driver.PoolUpdate, Validator.ValidatePoolUpdate),
+	"pool_delete": single("pool", Driver.PoolDelete, Validator.ValidatePoolDelete),
 
-	"member_create": func(a *argReader) (runFunc, error) {
-		m, err := object[octavia.Member](a, "member")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.MemberCreate(ctx, m)) }, nil
-	},
-	"member_update": func(a *argReader) (runFunc, error) {
-		oldV, newV, err := pair[octavia.Member](a, "old_member", "new_member")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.MemberUpdate(ctx, oldV, newV)) }, nil
-	},
-	"member_delete": func(a *argReader) (runFunc, error) {
-		m, err := object[octavia.Member](a, "member")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.MemberDelete(ctx, m)) }, nil
-	},
-	"member_batch_update": func(a *argReader) (runFunc, error) {
+	"member_create": single("member", Driver.MemberCreate, Validator.ValidateMemberCreate),
+	"member_update": update("old_member", "new_member", Driver.MemberUpdate, Validator.ValidateMemberUpdate),
+	"member_delete": single("member", Driver.MemberDelete, Validator.ValidateMemberDelete),
+	"member_batch_update": func(a *argReader) (prepared, error) {
 		poolID, err := a.requiredString("pool_id")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
 		members, err := requiredList[octavia.Member](a, "members")
 		if err != nil {
-			return nil, err
+			return prepared{}, err
 		}
-		return func(ctx context.Context, d Driver) (any, error) {
-			return done(d.MemberBatchUpdate(ctx, poolID, members))
+		return prepared{
+			run: func(ctx context.Context, d Driver) (any, error) {
+				return done(d.MemberBatchUpdate(ctx, poolID, members))
+			},
+			validate: func(ctx context.Context, v Validator) error {
+				return v.ValidateMemberBatchUpdate(ctx, poolID, members)
+			},
 		}, nil
 	},
 
-	"health_monitor_create": func(a *argReader) (runFunc, error) {
-		hm, err := object[octavia.HealthMonitor](a, "healthmonitor")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.HealthMonitorCreate(ctx, hm)) }, nil
-	},
-	"health_monitor_update": func(a *argReader) (runFunc, error) {
-		oldV, newV, err := pair[octavia.HealthMonitor](a, "old_healthmonitor", "new_healthmonitor")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) {
-			return done(d.HealthMonitorUpdate(ctx, oldV, newV))
-		}, nil
-	},
-	"health_monitor_delete": func(a *argReader) (runFunc, error) {
-		hm, err := object[octavia.HealthMonitor](a, "healthmonitor")
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(d.HealthMonitorDelete(ctx, hm)) }, nil
-	},
+	"health_monitor_create": single("healthmonitor", Driver.HealthMonitorCreate, Validator.ValidateHealthMonitorCreate),
+	"health_monitor_update": update("old_healthmonitor", "new_healthmonitor", Driver.HealthMonitorUpdate, Validator.ValidateHealthMonitorUpdate),
+	"health_monitor_delete": single("healthmonitor", Driver.HealthMonitorDelete, Validator.ValidateHealthMonitorDelete),
 
 	// Calls the reference leaves to octavia-lib's defaults. Their arguments
 	// are still required (Python would raise a TypeError for a missing one
@@ -247,15 +275,16 @@ var handlers = map[string]handler{
 }
 
 // unused adapts a driver method that takes no argument: the named
-// arguments must be present but are not decoded.
+// arguments must be present but are not decoded. The method's answer is
+// the call's whole work, so it has no separate validation.
 func unused(method func(Driver, context.Context) error, argNames ...string) handler {
-	return func(a *argReader) (runFunc, error) {
+	return func(a *argReader) (prepared, error) {
 		for _, n := range argNames {
 			if _, err := a.present(n); err != nil {
-				return nil, err
+				return prepared{}, err
 			}
 		}
-		return func(ctx context.Context, d Driver) (any, error) { return done(method(d, ctx)) }, nil
+		return prepared{run: func(ctx context.Context, d Driver) (any, error) { return done(method(d, ctx)) }}, nil
 	}
 }
 
