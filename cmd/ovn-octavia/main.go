@@ -44,6 +44,7 @@ The OVN provider for OpenStack Octavia.
 Commands:
   agent          run the provider agent (OVN event handlers, health status, maintenance)
   apply          run provider calls from a JSON steps file, one result line per call
+  serve          serve provider calls for Octavia's API on a unix socket (for the Python shim)
   demo           run a self-contained demonstration (in-process OVSDB, fake Neutron, status socket)
   loadbalancer   create, delete, list or show load balancers      (alias: lb)
   listener       create, delete, list or show listeners
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, std stdio) int {
 		return runApply(ctx, rest, std)
 	case "agent":
 		return runAgent(ctx, rest, std)
+	case "serve":
+		return runServe(ctx, rest, std)
 	case "demo":
 		return runDemo(ctx, rest, std)
 	}
