@@ -168,7 +168,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	dropped := s.pending.Load()
 	cancelWork()
 	<-workerDone
-	err := fmt.Errorf("%w (%s): %d calls not run", ErrDrainTimeout, s.cfg.DrainTimeout, dropped)
+	err := fmt.Errorf("%w (%s): %d calls not finished", ErrDrainTimeout, s.cfg.DrainTimeout, dropped)
 	return errors.Join(acceptErr, err)
 }
 
