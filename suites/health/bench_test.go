@@ -3,7 +3,6 @@ package health_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -24,29 +23,18 @@ import (
 // go test -run '^$' -bench ApplyServiceMonitors ./suites/health/
 func BenchmarkApplyServiceMonitors(b *testing.B) {
 	const rows, perRow, burst = 200, 5, 500
-	dir, err := os.MkdirTemp("", "hb")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := testbed.StartNB(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = srv.Stop() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := testbed.ConnectNB(ctx, srv.Remote())
+	tb, err := testbed.NewEnv(ctx, testbed.EnvConfig{LogLevel: logrus.WarnLevel, DirPrefix: "hb"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
-
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	entry := logrus.NewEntry(log)
-	store := nbtxn.New(c, entry)
-	mon := health.New(health.Config{Store: store, Log: entry})
+	defer func() {
+		if err := tb.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	c, store, mon := tb.NB, tb.Store, tb.Monitors
 
 	var ops []ovsdb.Operation
 	var monitors []sb.ServiceMonitor

@@ -2,7 +2,6 @@ package health_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -21,7 +20,6 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 	"github.com/ovn-octavia/ovn-octavia/octavia/driveragent"
-	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"
 	"github.com/ovn-octavia/ovn-octavia/suites/testbed"
 )
@@ -31,10 +29,12 @@ func TestHealth(t *testing.T) {
 	RunSpecs(t, "health suite")
 }
 
-// env is the shared test bed: real NB and SB ovsdb-servers with a real
-// ovn-northd between them, the fake Neutron over HTTP and the in-process
-// driver agent on unix sockets.
+// env is the shared test bed (testbed.Env): real NB and SB
+// ovsdb-servers with a real ovn-northd between them, the fake Neutron over
+// HTTP and the in-process driver agent on unix sockets, and the Monitors
+// under test.
 var env struct {
+	tb       *testbed.Env
 	dir      string
 	nbs, sbs *testbed.Server
 	northd   *testbed.Northd
@@ -50,68 +50,19 @@ var env struct {
 const token = "health-suite-token"
 
 var _ = BeforeSuite(func(ctx SpecContext) {
-	var err error
-	env.dir, err = os.MkdirTemp("", "hs")
-	Expect(err).NotTo(HaveOccurred())
-	logger := logrus.New()
-	logger.SetOutput(GinkgoWriter)
-	logger.SetLevel(logrus.DebugLevel)
-	env.log = logrus.NewEntry(logger)
-
-	env.nbs, err = testbed.StartNB(env.dir)
-	Expect(err).NotTo(HaveOccurred())
-	env.sbs, err = testbed.StartSB(env.dir)
-	Expect(err).NotTo(HaveOccurred())
-	env.northd, err = testbed.StartNorthd(env.dir, env.nbs, env.sbs)
-	Expect(err).NotTo(HaveOccurred())
-
-	env.nb, err = testbed.ConnectNB(ctx, env.nbs.Remote())
-	Expect(err).NotTo(HaveOccurred())
-	env.sb, err = testbed.ConnectSB(ctx, env.sbs.Remote())
-	Expect(err).NotTo(HaveOccurred())
-	env.store = nbtxn.New(env.nb, env.log)
-
-	env.neutron = fakeneutron.New(token)
-	url, err := env.neutron.Start()
-	Expect(err).NotTo(HaveOccurred())
-	nc, err := neutron.NewFromToken(url, token, neutron.WithLogger(env.log))
-	Expect(err).NotTo(HaveOccurred())
-
-	env.agent, err = driveragent.Start(env.dir, env.log)
-	Expect(err).NotTo(HaveOccurred())
-	env.status = octavia.NewStatusClient(env.agent.StatusConfig(),
-		octavia.RetryPolicy{InitialInterval: 10 * time.Millisecond, MaxInterval: 50 * time.Millisecond, MaxAttempts: 3}, env.log)
-	get := octavia.NewGetClient(env.agent.GetConfig(), env.log)
-
-	env.monitors = health.New(health.Config{
-		Store: env.store, Neutron: nc, Get: get, Status: env.status, Log: env.log,
+	tb, err := testbed.NewEnv(ctx, testbed.EnvConfig{
+		SB: true, LogOutput: GinkgoWriter, LogLevel: logrus.DebugLevel, Token: token, DirPrefix: "hs",
 	})
+	Expect(err).NotTo(HaveOccurred())
+	env.tb, env.dir, env.log = tb, tb.Dir, tb.Log
+	env.nbs, env.sbs, env.northd, env.nb, env.sb = tb.NBServer, tb.SBServer, tb.Northd, tb.NB, tb.SB
+	env.store, env.neutron, env.agent, env.status = tb.Store, tb.FakeNeutron, tb.Agent, tb.Status
+	env.monitors = tb.Monitors
 }, NodeTimeout(60*time.Second))
 
 var _ = AfterSuite(func() {
-	if env.nb != nil {
-		env.nb.Close()
-	}
-	if env.sb != nil {
-		env.sb.Close()
-	}
-	if env.agent != nil {
-		_ = env.agent.Close()
-	}
-	if env.neutron != nil {
-		env.neutron.Close()
-	}
-	if env.northd != nil {
-		_ = env.northd.Stop()
-	}
-	if env.sbs != nil {
-		_ = env.sbs.Stop()
-	}
-	if env.nbs != nil {
-		_ = env.nbs.Stop()
-	}
-	if env.dir != "" {
-		_ = os.RemoveAll(env.dir)
+	if env.tb != nil {
+		Expect(env.tb.Close()).To(Succeed())
 	}
 })
 

@@ -15,6 +15,9 @@ import (
 
 // setSMStatus writes status on the Service_Monitor row of lsp, as
 // ovn-controller would, and returns the row once the SB cache shows it.
+// ovn-northd, the only other SB writer here, may rewrite or recreate the
+// row in between (rarely, under load), so the write is repeated until the
+// cache shows the status.
 func setSMStatus(ctx context.Context, lsp, status string) sb.ServiceMonitor {
 	GinkgoHelper()
 	var row sb.ServiceMonitor
@@ -25,19 +28,25 @@ func setSMStatus(ctx context.Context, lsp, status string) sb.ServiceMonitor {
 		}
 		return len(rows)
 	}).WithTimeout(15 * time.Second).Should(Equal(1))
-	st := status
-	row.Status = &st
-	ops, err := env.sb.Where(&row).Update(&row, &row.Status)
-	Expect(err).NotTo(HaveOccurred())
-	transact(ctx, env.sb, ops...)
+	write := func() {
+		st := status
+		row.Status = &st
+		ops, err := env.sb.Where(&row).Update(&row, &row.Status)
+		Expect(err).NotTo(HaveOccurred())
+		transact(ctx, env.sb, ops...)
+	}
+	write()
 	Eventually(func() string {
 		rows := serviceMonitors(ctx, lsp)
 		if len(rows) != 1 || rows[0].Status == nil {
 			return ""
 		}
 		row = rows[0]
+		if *row.Status != status {
+			write()
+		}
 		return *rows[0].Status
-	}).Should(Equal(status))
+	}).WithTimeout(5 * time.Second).WithPolling(50 * time.Millisecond).Should(Equal(status))
 	return row
 }
 

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -24,12 +23,10 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/ovn-octavia/ovn-octavia/calls"
-	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 	"github.com/ovn-octavia/ovn-octavia/octavia/driveragent"
-	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"
 	"github.com/ovn-octavia/ovn-octavia/provider"
 	"github.com/ovn-octavia/ovn-octavia/suites/testbed"
@@ -42,9 +39,10 @@ func TestProvider(t *testing.T) {
 
 const token = "provider-suite-token"
 
-// env is the shared test bed. Every spec uses fresh ids, so specs do not
-// see each other's rows.
+// env is the shared test bed (testbed.Env) and the Driver under test.
+// Every spec uses fresh ids, so specs do not see each other's rows.
 var env struct {
+	tb      *testbed.Env
 	dir     string
 	nbs     *testbed.Server
 	nb      client.Client
@@ -61,53 +59,20 @@ var _ = AfterSuite(stopEnv)
 
 // startEnv starts the test bed into env; logs go to w.
 func startEnv(ctx context.Context, w io.Writer) {
-	var err error
-	env.dir, err = os.MkdirTemp("", "ps")
+	tb, err := testbed.NewEnv(ctx, testbed.EnvConfig{LogOutput: w, LogLevel: logrus.InfoLevel, Token: token, DirPrefix: "ps"})
 	Expect(err).NotTo(HaveOccurred())
-	logger := logrus.New()
-	logger.SetOutput(w)
-	logger.SetLevel(logrus.InfoLevel)
-	env.log = logrus.NewEntry(logger)
-
-	env.nbs, err = testbed.StartNB(env.dir)
-	Expect(err).NotTo(HaveOccurred())
-	env.nb, err = testbed.ConnectNB(ctx, env.nbs.Remote())
-	Expect(err).NotTo(HaveOccurred())
-	env.store = nbtxn.New(env.nb, env.log)
-
-	env.neutron = fakeneutron.New(token)
-	url, err := env.neutron.Start()
-	Expect(err).NotTo(HaveOccurred())
-	nc, err := neutron.NewFromToken(url, token, neutron.WithLogger(env.log))
-	Expect(err).NotTo(HaveOccurred())
-
-	env.agent, err = driveragent.Start(env.dir, env.log)
-	Expect(err).NotTo(HaveOccurred())
-	status := octavia.NewStatusClient(env.agent.StatusConfig(),
-		octavia.RetryPolicy{InitialInterval: 10 * time.Millisecond, MaxInterval: 50 * time.Millisecond, MaxAttempts: 3}, env.log)
-	get := octavia.NewGetClient(env.agent.GetConfig(), env.log)
-	mon := health.New(health.Config{Store: env.store, Neutron: nc, Get: get, Status: status, Log: env.log})
+	env.tb, env.dir, env.nbs, env.nb, env.store = tb, tb.Dir, tb.NBServer, tb.NB, tb.Store
+	env.neutron, env.agent, env.log = tb.FakeNeutron, tb.Agent, tb.Log
 	env.driver = provider.New(provider.Config{
-		Store: env.store, Neutron: nc, Status: status, Get: get, Health: provider.FromMonitors(mon), Log: env.log,
+		Store: tb.Store, Neutron: tb.Neutron, Status: tb.Status, Get: tb.Get, Health: provider.FromMonitors(tb.Monitors), Log: tb.Log,
 	})
 }
 
 // stopEnv stops everything startEnv started.
 func stopEnv() {
-	if env.nb != nil {
-		env.nb.Close()
-	}
-	if env.agent != nil {
-		_ = env.agent.Close()
-	}
-	if env.neutron != nil {
-		env.neutron.Close()
-	}
-	if env.nbs != nil {
-		_ = env.nbs.Stop()
-	}
-	if env.dir != "" {
-		_ = os.RemoveAll(env.dir)
+	if env.tb != nil {
+		Expect(env.tb.Close()).To(Succeed())
+		env.tb = nil
 	}
 }
 
