@@ -1,0 +1,371 @@
+package agent_test
+
+// Benchmarks against a real ovsdb-server (no Ginkgo; run with
+// `go test -run '^$' -bench . ./suites/agent`). Each reports, besides
+// ns/op, machine-independent figures (NB transactions and operations,
+// status messages) and the ratio to the floor: one hand-built transaction
+// (and one status message) writing exactly the changes the scenario needs.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ovn-kubernetes/libovsdb/client"
+	"github.com/ovn-kubernetes/libovsdb/ovsdb"
+	"github.com/sirupsen/logrus"
+
+	"github.com/ovn-octavia/ovn-octavia/agent"
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
+	"github.com/ovn-octavia/ovn-octavia/model/sb"
+	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/octavia/driveragent"
+	"github.com/ovn-octavia/ovn-octavia/pyjson"
+	"github.com/ovn-octavia/ovn-octavia/suites/testbed"
+	"github.com/ovn-octavia/ovn-octavia/watcher"
+)
+
+type benchEnv struct {
+	b        *testing.B
+	ctx      context.Context
+	nbs, sbs *testbed.Server
+	nb, sb   client.Client
+	octavia  *driveragent.Server
+	log      *logrus.Entry
+}
+
+func newBenchEnv(b *testing.B) *benchEnv {
+	b.Helper()
+	dir, err := os.MkdirTemp("", "agb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = os.RemoveAll(dir) })
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	if os.Getenv("BENCH_LOG") != "" {
+		l.SetOutput(os.Stderr)
+		l.SetLevel(logrus.DebugLevel)
+	}
+	e := &benchEnv{b: b, ctx: ctx, log: logrus.NewEntry(l)}
+	if e.nbs, err = testbed.StartNB(dir); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.nbs.Stop() })
+	if e.sbs, err = testbed.StartSB(dir); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.sbs.Stop() })
+	if e.nb, err = testbed.ConnectNB(ctx, e.nbs.Remote()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(e.nb.Close)
+	if e.sb, err = testbed.ConnectSB(ctx, e.sbs.Remote()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(e.sb.Close)
+	if e.octavia, err = driveragent.Start(dir, e.log); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.octavia.Close() })
+	return e
+}
+
+func (e *benchEnv) transact(c client.Client, ops ...ovsdb.Operation) []ovsdb.OperationResult {
+	e.b.Helper()
+	res, err := testbed.Transact(e.ctx, c, ops...)
+	if err != nil {
+		e.b.Fatal(err)
+	}
+	return res
+}
+
+// waitFor polls cond every millisecond for up to a minute.
+func (e *benchEnv) waitFor(what string, cond func() bool) {
+	e.b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.b.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (e *benchEnv) startAgent() *agent.Agent {
+	e.b.Helper()
+	out := &syncBuffer{}
+	a := agent.New(agent.Config{
+		Watcher: watcher.Config{NB: watcher.ConnConfig{Remote: e.nbs.Remote()}, SB: watcher.ConnConfig{Remote: e.sbs.Remote()}},
+		Status:  octavia.NewStatusClient(e.octavia.StatusConfig(), octavia.DefaultRetryPolicy(), e.log),
+		Get:     octavia.NewGetClient(e.octavia.GetConfig(), e.log),
+		Events:  out,
+		Log:     e.log,
+	})
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	e.b.Cleanup(func() { cancel(); <-done })
+	e.waitFor("agent synced", func() bool { return strings.Contains(out.String(), `"synced"`) })
+	return a
+}
+
+func (e *benchEnv) switchByName(name string) *nb.LogicalSwitch {
+	for _, m := range e.nb.Cache().Table(nb.LogicalSwitchTable).RowsShallow() {
+		if ls := m.(*nb.LogicalSwitch); ls.Name == name {
+			return ls
+		}
+	}
+	return nil
+}
+
+func (e *benchEnv) routerByName(name string) *nb.LogicalRouter {
+	for _, m := range e.nb.Cache().Table(nb.LogicalRouterTable).RowsShallow() {
+		if lr := m.(*nb.LogicalRouter); lr.Name == name {
+			return lr
+		}
+	}
+	return nil
+}
+
+// BenchmarkChurn: 1,000 LBs on network N; adding router R's interface on N
+// attaches all of them to R and to R's other network N0 (lr_ref set);
+// removing it detaches them again. One op = add + converge + remove +
+// converge.
+func BenchmarkChurn(b *testing.B) {
+	const nLB = 1000
+	e := newBenchEnv(b)
+	n, n0, r := newID(), newID(), newID()
+	e.transact(e.nb,
+		ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LogicalSwitchTable, Row: ovsdb.Row{"name": swName(n)}},
+		ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LogicalSwitchTable, Row: ovsdb.Row{"name": swName(n0)}},
+		ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LogicalRouterTable, Row: ovsdb.Row{"name": rtrName(r)}},
+	)
+	// R already serves N0.
+	e.transact(e.nb, benchInterfaceOps(r, n0, "10.0.0.1/24", newID())...)
+	refs, _ := pyjson.Marshal(map[string]any{swName(n): 1})
+	var lbs []string
+	for start := 0; start < nLB; start += 250 {
+		var ops []ovsdb.Operation
+		for i := start; i < start+250; i++ {
+			name := fmt.Sprintf("lb%d", i)
+			ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LoadBalancerTable, UUIDName: name,
+				Row: ovsdb.Row{"name": newID(), "external_ids": ovsMap(map[string]string{
+					"neutron:vip": fmt.Sprintf("10.1.%d.%d", i/200, 10+i%200), "neutron:vip_port_id": newID(),
+					"enabled": "True", "ls_refs": refs})}},
+				mutateRefs(nb.LogicalSwitchTable, whereName(swName(n)), "load_balancer", ovsdb.MutateOperationInsert, name))
+		}
+		for i, res := range e.transact(e.nb, ops...) {
+			if i%2 == 0 {
+				lbs = append(lbs, res.UUID.GoUUID)
+			}
+		}
+	}
+	attached := func(want bool) func() bool {
+		return func() bool {
+			lr, ls0 := e.routerByName(rtrName(r)), e.switchByName(swName(n0))
+			if want {
+				return len(lr.LoadBalancer) == nLB && len(ls0.LoadBalancer) == nLB
+			}
+			return len(lr.LoadBalancer) == 0 && len(ls0.LoadBalancer) == 0
+		}
+	}
+
+	// Floor: the same NB end states, each written by one hand-built
+	// transaction (router and switch membership, lr_ref per row).
+	floorStart := time.Now()
+	var attachOps, detachOps []ovsdb.Operation
+	attachOps = append(attachOps,
+		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "load_balancer", ovsdb.MutateOperationInsert, lbs...),
+		mutateRefs(nb.LogicalSwitchTable, whereName(swName(n0)), "load_balancer", ovsdb.MutateOperationInsert, lbs...))
+	detachOps = append(detachOps,
+		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "load_balancer", ovsdb.MutateOperationDelete, lbs...),
+		mutateRefs(nb.LogicalSwitchTable, whereName(swName(n0)), "load_balancer", ovsdb.MutateOperationDelete, lbs...))
+	for _, u := range lbs {
+		attachOps = append(attachOps, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
+			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationInsert, Value: ovsMap(map[string]string{"lr_ref": rtrName(r)})}}})
+		detachOps = append(detachOps, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
+			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationDelete, Value: ovsdb.OvsSet{GoSet: []any{"lr_ref"}}}}})
+	}
+	e.transact(e.nb, attachOps...)
+	e.waitFor("floor attach", attached(true))
+	e.transact(e.nb, detachOps...)
+	e.waitFor("floor detach", attached(false))
+	floor := time.Since(floorStart)
+	floorOps := len(attachOps) + len(detachOps)
+
+	a := e.startAgent()
+	before := a.Store().Stats()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		port := newID()
+		e.transact(e.nb, benchInterfaceOps(r, n, "10.1.0.1/16", port)...)
+		e.waitFor("attach", attached(true))
+		lrp := "lrp-" + port
+		var lrpUUID, lspUUID string
+		for u, m := range e.nb.Cache().Table(nb.LogicalRouterPortTable).RowsShallow() {
+			if m.(*nb.LogicalRouterPort).Name == lrp {
+				lrpUUID = u
+			}
+		}
+		for u, m := range e.nb.Cache().Table(nb.LogicalSwitchPortTable).RowsShallow() {
+			if m.(*nb.LogicalSwitchPort).Name == port {
+				lspUUID = u
+			}
+		}
+		e.transact(e.nb,
+			mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "ports", ovsdb.MutateOperationDelete, lrpUUID),
+			mutateRefs(nb.LogicalSwitchTable, whereName(swName(n)), "ports", ovsdb.MutateOperationDelete, lspUUID))
+		e.waitFor("detach", attached(false))
+	}
+	b.StopTimer()
+	st := a.Store().Stats()
+	perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(float64(st.Transactions-before.Transactions)/float64(b.N), "nb_txns/op")
+	b.ReportMetric(float64(st.Operations-before.Operations)/float64(b.N), "nb_ops/op")
+	b.ReportMetric(float64(floor.Nanoseconds()), "floor_ns")
+	b.ReportMetric(2, "floor_txns")
+	b.ReportMetric(float64(floorOps), "floor_ops")
+	b.ReportMetric(perOp/float64(floor.Nanoseconds()), "x_floor_time")
+	b.ReportMetric(float64(st.Operations-before.Operations)/float64(b.N)/float64(floorOps), "x_floor_ops")
+}
+
+// benchInterfaceOps plugs net into router (LRP + router-interface LSP).
+func benchInterfaceOps(router, net, cidr, port string) []ovsdb.Operation {
+	lrp := "lrp-" + port
+	return []ovsdb.Operation{
+		{Op: ovsdb.OperationInsert, Table: nb.LogicalRouterPortTable, UUIDName: "lrp",
+			Row: ovsdb.Row{"name": lrp, "mac": "fa:16:3e:aa:00:01", "networks": ovsdb.OvsSet{GoSet: []any{cidr}},
+				"external_ids": ovsMap(map[string]string{"neutron:router_name": router, "neutron:network_name": swName(net)})}},
+		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(router)), "ports", ovsdb.MutateOperationInsert, "lrp"),
+		{Op: ovsdb.OperationInsert, Table: nb.LogicalSwitchPortTable, UUIDName: "rp",
+			Row: ovsdb.Row{"name": port, "type": "router", "options": ovsMap(map[string]string{"router-port": lrp}),
+				"external_ids": ovsMap(map[string]string{"neutron:device_owner": "network:router_interface", "neutron:cidrs": cidr})}},
+		mutateRefs(nb.LogicalSwitchTable, whereName(swName(net)), "ports", ovsdb.MutateOperationInsert, "rp"),
+	}
+}
+
+// BenchmarkHealthStorm: one pool of 5,000 health-checked members; every
+// Service_Monitor flips offline (one SB transaction), then online. One op =
+// both flips, each until the last status is delivered.
+func BenchmarkHealthStorm(b *testing.B) {
+	const n = 5000
+	e := newBenchEnv(b)
+	lbID, listener, pool := newID(), newID(), newID()
+	members := make([]string, n)
+	var entries []string
+	online := pyjson.NewObject()
+	offline := pyjson.NewObject()
+	mappings := map[string]string{}
+	var smOps []ovsdb.Operation
+	for i := range members {
+		members[i] = newID()
+		ip := fmt.Sprintf("10.%d.%d.%d", 1+i/40000, (i/200)%200, 10+i%200)
+		lsp := newID()
+		entries = append(entries, fmt.Sprintf("member_%s_%s:8080_%s", members[i], ip, "subnet"))
+		online.Set(members[i], octavia.OperatingOnline)
+		offline.Set(members[i], octavia.OperatingError)
+		mappings[ip] = lsp + ":10.0.0.2"
+		smOps = append(smOps, ovsdb.Operation{Op: ovsdb.OperationInsert, Table: sb.ServiceMonitorTable, Row: ovsdb.Row{
+			"ip": ip, "port": 8080, "protocol": "tcp", "logical_port": lsp, "src_ip": "10.0.0.2",
+			"src_mac": "fa:16:3e:ff:ff:ff", "status": "online"}})
+	}
+	onlineJSON, _ := pyjson.Marshal(online)
+	offlineJSON, _ := pyjson.Marshal(offline)
+	res := e.transact(e.nb, ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LoadBalancerTable, Row: ovsdb.Row{
+		"name": lbID, "protocol": "tcp", "ip_port_mappings": ovsMap(mappings),
+		"external_ids": ovsMap(map[string]string{
+			"neutron:vip": "10.0.0.10", "neutron:vip_port_id": newID(), "enabled": "True",
+			"listener_" + listener: "80:pool_" + pool, "pool_" + pool: strings.Join(entries, ","),
+			"neutron:member_status": onlineJSON})}})
+	row := res[0].UUID.GoUUID
+	var smUUIDs []string
+	for _, r := range e.transact(e.sb, smOps...) {
+		smUUIDs = append(smUUIDs, r.UUID.GoUUID)
+	}
+	up := octavia.Some(true)
+	if err := e.octavia.SetLoadBalancer(octavia.LoadBalancer{LoadBalancerID: octavia.Some(lbID), AdminStateUp: up,
+		Pools:     octavia.Some([]octavia.Pool{{PoolID: octavia.Some(pool), AdminStateUp: up}}),
+		Listeners: octavia.Some([]octavia.Listener{{ListenerID: octavia.Some(listener), AdminStateUp: up}})}); err != nil {
+		b.Fatal(err)
+	}
+	e.waitFor("SB cache", func() bool { return len(e.sb.Cache().Table(sb.ServiceMonitorTable).RowsShallow()) == n })
+	memberStatus := func() string {
+		if m := e.nb.Cache().Table(nb.LoadBalancerTable).Row(row); m != nil {
+			return m.(*nb.LoadBalancer).ExternalIDs["neutron:member_status"]
+		}
+		return ""
+	}
+	// lbStatus is the LB operating status in the last accepted message.
+	lbStatus := func() string {
+		msgs := e.octavia.Accepted()
+		for i := len(msgs) - 1; i >= 0; i-- {
+			for _, en := range msgs[i].LoadBalancers {
+				if en.ID == lbID {
+					return en.OperatingStatus
+				}
+			}
+		}
+		return ""
+	}
+	flipOps := func(status string) []ovsdb.Operation {
+		ops := make([]ovsdb.Operation, 0, n)
+		for _, u := range smUUIDs {
+			ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationUpdate, Table: sb.ServiceMonitorTable, Where: whereUUID(u),
+				Row: ovsdb.Row{"status": ovsdb.OvsSet{GoSet: []any{status}}}})
+		}
+		return ops
+	}
+	offOps, onOps := flipOps("offline"), flipOps("online")
+
+	// Floor: one NB transaction writing the new member_status and one
+	// status message with every changed object, per direction.
+	floorStart := time.Now()
+	for _, dir := range []struct {
+		ms, member, agg string
+	}{{offlineJSON, octavia.OperatingError, octavia.OperatingError}, {onlineJSON, octavia.OperatingOnline, octavia.OperatingOnline}} {
+		e.transact(e.nb, updateExt(row, "neutron:member_status", dir.ms))
+		e.waitFor("floor NB", func() bool { return memberStatus() == dir.ms })
+		var st octavia.Status
+		st.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: lbID, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
+		st.Add(octavia.KindListeners, octavia.StatusEntry{ID: listener, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
+		st.Add(octavia.KindPools, octavia.StatusEntry{ID: pool, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
+		for _, m := range members {
+			st.Add(octavia.KindMembers, octavia.StatusEntry{ID: m, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.member})
+		}
+		if err := octavia.NewStatusClient(e.octavia.StatusConfig(), octavia.DefaultRetryPolicy(), e.log).SendOnce(e.ctx, st); err != nil {
+			b.Fatal(err)
+		}
+	}
+	floor := time.Since(floorStart)
+	e.octavia.Reset()
+
+	a := e.startAgent()
+	before := a.Store().Stats()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.transact(e.sb, offOps...)
+		e.waitFor("offline delivered", func() bool {
+			return memberStatus() == offlineJSON && lbStatus() == octavia.OperatingError && a.Reporter().Pending() == 0
+		})
+		e.transact(e.sb, onOps...)
+		e.waitFor("online delivered", func() bool {
+			return memberStatus() == onlineJSON && lbStatus() == octavia.OperatingOnline && a.Reporter().Pending() == 0
+		})
+	}
+	b.StopTimer()
+	st := a.Store().Stats()
+	perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(float64(e.octavia.Count())/float64(b.N), "status_msgs/op")
+	b.ReportMetric(float64(st.Transactions-before.Transactions)/float64(b.N), "nb_txns/op")
+	b.ReportMetric(float64(floor.Nanoseconds()), "floor_ns")
+	b.ReportMetric(2, "floor_msgs")
+	b.ReportMetric(2, "floor_txns")
+	b.ReportMetric(perOp/float64(floor.Nanoseconds()), "x_floor_time")
+}
