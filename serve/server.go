@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -213,6 +214,11 @@ func (s *Server) handle(ctx context.Context, c net.Conn, id uint64) {
 	log := s.log.WithField("conn", id)
 
 	payload, err := octavia.ReadFrame(bufio.NewReader(c))
+	if errors.Is(err, io.EOF) {
+		// Closed without a byte: a liveness probe, nothing to answer.
+		log.Debug("connection closed without a request")
+		return
+	}
 	if err != nil {
 		log.WithError(err).Warn("reading request failed")
 		// Answer a readable but malformed frame; on a broken connection the
@@ -263,11 +269,8 @@ func (s *Server) handle(ctx context.Context, c net.Conn, id uint64) {
 		s.reply(log, c, errorReply(err))
 		return
 	}
-	delivered := s.reply(log, c, reply{OK: true})
-	j.ready <- delivered
-	if delivered {
-		log.WithField("queued", s.pending.Load()).Info("call accepted")
-	}
+	log.WithField("queued", s.pending.Load()).Info("call accepted")
+	j.ready <- s.reply(log, c, reply{OK: true})
 }
 
 // reply writes r as one frame and reports whether it was written.
