@@ -48,7 +48,7 @@
 // Building blocks for the CRUD front end and the agent, used inside their
 // own Txn:
 //
-//	MapMember(ctx, t, lb, mem) (status, err) // member create / enable
+//	MapMember(ctx, t, lk, lb, mem) (status, err) // member create / enable; lk: per-call Lookups
 //	UnmapMember(t, lb, mem)                  // member delete / disable
 //	UnmapPool(t, lb, poolID)                 // every member of a pool
 //	CleanupHMPort(t, subnetID)               // AfterCommit: delete if unused

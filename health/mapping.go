@@ -32,23 +32,29 @@ func HMPortName(subnetID string) string { return HMPortPrefix + subnetID }
 // ERROR.
 var ErrHMPortUnavailable = errors.New("health monitor port unavailable")
 
-// lookups caches the Neutron reads of one provider call: an HM create over
-// a pool of 100 members on one subnet reads the subnet and the HM port once.
-// Reads are idempotent, so the cache may survive an nbtxn retry.
-type lookups struct {
+// Lookups memoizes the Neutron reads of one provider call: subnets, and
+// HM ports by subnet. An HM create, or a member batch, over 100 members on
+// one subnet then reads the subnet and finds the HM port once. The reads
+// are idempotent, so a Lookups may survive an nbtxn retry. The CRUD front
+// end uses one per call for its own subnet reads too. Not safe for
+// concurrent use.
+type Lookups struct {
 	subnets map[string]*neutron.Subnet
 	ports   map[string]*neutron.Port // HM port by subnet id
 }
 
-func newLookups() *lookups {
-	return &lookups{subnets: map[string]*neutron.Subnet{}, ports: map[string]*neutron.Port{}}
+// NewLookups returns an empty Lookups.
+func NewLookups() *Lookups {
+	return &Lookups{subnets: map[string]*neutron.Subnet{}, ports: map[string]*neutron.Port{}}
 }
 
-func (m *Monitors) subnet(ctx context.Context, lk *lookups, id string) (*neutron.Subnet, error) {
+// Subnet returns the subnet through c, reading it once per Lookups.
+// Errors are c's (neutron.ErrNotFound for a missing subnet).
+func (lk *Lookups) Subnet(ctx context.Context, c neutron.Client, id string) (*neutron.Subnet, error) {
 	if s, ok := lk.subnets[id]; ok {
 		return s, nil
 	}
-	s, err := m.neutron.GetSubnet(ctx, id)
+	s, err := c.GetSubnet(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +64,11 @@ func (m *Monitors) subnet(ctx context.Context, lk *lookups, id string) (*neutron
 
 // memberLSP returns the LSP on the member subnet's switch whose addresses
 // hold ip, or nil when the subnet, the switch or the port is missing.
-func (m *Monitors) memberLSP(ctx context.Context, t *nbtxn.Txn, lk *lookups, ip, subnetID string) (*nb.LogicalSwitchPort, error) {
+func (m *Monitors) memberLSP(ctx context.Context, t *nbtxn.Txn, lk *Lookups, ip, subnetID string) (*nb.LogicalSwitchPort, error) {
 	if subnetID == "" {
 		return nil, nil
 	}
-	sn, err := m.subnet(ctx, lk, subnetID)
+	sn, err := lk.Subnet(ctx, m.neutron, subnetID)
 	if errors.Is(err, neutron.ErrNotFound) {
 		return nil, nil
 	}
@@ -83,7 +89,7 @@ func (m *Monitors) memberLSP(ctx context.Context, t *nbtxn.Txn, lk *lookups, ip,
 
 // ensureHMPort finds or creates the HM port of subnetID (operations.md
 // §12.4). Find-or-create is repeatable, as nbtxn.Run requires.
-func (m *Monitors) ensureHMPort(ctx context.Context, t *nbtxn.Txn, lk *lookups, netID, subnetID, projectID string) (*neutron.Port, error) {
+func (m *Monitors) ensureHMPort(ctx context.Context, t *nbtxn.Txn, lk *Lookups, netID, subnetID, projectID string) (*neutron.Port, error) {
 	if p, ok := lk.ports[subnetID]; ok {
 		return p, nil
 	}
@@ -122,17 +128,21 @@ func (m *Monitors) ensureHMPort(ctx context.Context, t *nbtxn.Txn, lk *lookups, 
 
 // MapMember adds the ip_port_mappings entry of one member (operations.md
 // §12.3): <ip> -> <member LSP>:<HM port IP on the member subnet>, IPv6
-// bracketed (NB §12). It finds or creates the subnet's HM port in Neutron.
+// bracketed (NB §12). It finds or creates the subnet's HM port in Neutron,
+// through lk (the caller's per-call Lookups; nil reads afresh).
 //
 // The returned status is the member's operating status: ONLINE when mapped,
 // ERROR when the member's subnet, switch or LSP is missing. When the HM port
 // cannot be obtained it returns ERROR and an error wrapping
 // ErrHMPortUnavailable; other errors are Neutron failures (also ERROR).
-func (m *Monitors) MapMember(ctx context.Context, t *nbtxn.Txn, lb *nb.LoadBalancer, mem Member) (string, error) {
-	return m.mapMember(ctx, t, newLookups(), lb, mem)
+func (m *Monitors) MapMember(ctx context.Context, t *nbtxn.Txn, lk *Lookups, lb *nb.LoadBalancer, mem Member) (string, error) {
+	if lk == nil {
+		lk = NewLookups()
+	}
+	return m.mapMember(ctx, t, lk, lb, mem)
 }
 
-func (m *Monitors) mapMember(ctx context.Context, t *nbtxn.Txn, lk *lookups, lb *nb.LoadBalancer, mem Member) (string, error) {
+func (m *Monitors) mapMember(ctx context.Context, t *nbtxn.Txn, lk *Lookups, lb *nb.LoadBalancer, mem Member) (string, error) {
 	log := m.log.WithFields(logrus.Fields{"lb_id": lb.Name, "member_id": mem.ID, "member_ip": mem.IP})
 	lsp, err := m.memberLSP(ctx, t, lk, mem.IP, mem.SubnetID)
 	if err != nil {

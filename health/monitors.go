@@ -308,7 +308,7 @@ func (m *Monitors) CreateInTxn(ctx context.Context, t *nbtxn.Txn, hm *octavia.He
 	}
 	ensureHealthChecks(t, lb, res.HMID, res.PoolID, opts)
 
-	lk := newLookups()
+	lk := NewLookups()
 	for _, mem := range res.Members {
 		if statusOf(ms, mem.ID) == octavia.OperatingOffline {
 			continue // mapped when re-enabled

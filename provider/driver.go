@@ -67,9 +67,10 @@ type Health interface {
 	// its status message.
 	DeleteInTxn(t *nbtxn.Txn, hm *octavia.HealthMonitor) health.DeleteResult
 	// MapMember adds the member's ip_port_mappings entry (operations.md
-	// §12.3), ensuring its HM port; it returns the member's operating status
-	// (ONLINE when mapped, ERROR otherwise).
-	MapMember(ctx context.Context, t *nbtxn.Txn, lb *nb.LoadBalancer, mem lbdata.Member) (string, error)
+	// §12.3), ensuring its HM port through lk (the call's Neutron reads;
+	// nil reads afresh); it returns the member's operating status (ONLINE
+	// when mapped, ERROR otherwise).
+	MapMember(ctx context.Context, t *nbtxn.Txn, lk *health.Lookups, lb *nb.LoadBalancer, mem lbdata.Member) (string, error)
 	// UnmapMember removes the member's mapping unless another monitored
 	// member of the row shares its IP (nb-data-contract §12).
 	UnmapMember(t *nbtxn.Txn, lb *nb.LoadBalancer, mem lbdata.Member)

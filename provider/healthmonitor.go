@@ -93,8 +93,8 @@ func (a monitorsAdapter) DeleteInTxn(t *nbtxn.Txn, hm *octavia.HealthMonitor) he
 	return a.m.DeleteInTxn(t, hm)
 }
 
-func (a monitorsAdapter) MapMember(ctx context.Context, t *nbtxn.Txn, lb *nb.LoadBalancer, mem lbdata.Member) (string, error) {
-	st, err := a.m.MapMember(ctx, t, lb, toHealthMember(mem))
+func (a monitorsAdapter) MapMember(ctx context.Context, t *nbtxn.Txn, lk *health.Lookups, lb *nb.LoadBalancer, mem lbdata.Member) (string, error) {
+	st, err := a.m.MapMember(ctx, t, lk, lb, mem)
 	if err != nil {
 		return "", fmt.Errorf("map member %s: %w", mem.ID, err)
 	}
@@ -102,7 +102,7 @@ func (a monitorsAdapter) MapMember(ctx context.Context, t *nbtxn.Txn, lb *nb.Loa
 }
 
 func (a monitorsAdapter) UnmapMember(t *nbtxn.Txn, lb *nb.LoadBalancer, mem lbdata.Member) {
-	a.m.UnmapMember(t, lb, toHealthMember(mem))
+	a.m.UnmapMember(t, lb, mem)
 }
 
 func (a monitorsAdapter) CleanupHMPort(t *nbtxn.Txn, subnetID string) {
@@ -111,8 +111,4 @@ func (a monitorsAdapter) CleanupHMPort(t *nbtxn.Txn, subnetID string) {
 
 func (a monitorsAdapter) RollUp(ctx context.Context, lb *nb.LoadBalancer) (octavia.Status, error) {
 	return a.m.RollUp(ctx, lb)
-}
-
-func toHealthMember(m lbdata.Member) health.Member {
-	return health.Member{ID: m.ID, IP: m.IP, Port: m.Port, SubnetID: m.SubnetID}
 }

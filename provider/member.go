@@ -20,30 +20,27 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 )
 
-// subnetCache memoizes Neutron subnet reads for one provider call (a batch
-// of 1000 members on one subnet costs one GET). Lookups are idempotent, so
-// the cache survives nbtxn.Run retries.
+// subnetCache holds the Neutron reads of one provider call: subnets (a
+// batch of 1000 members on one subnet costs one GET) and, for the health
+// engine's member mapping, the HM ports of the member subnets. The reads
+// are idempotent, so the cache survives nbtxn.Run retries.
 type subnetCache struct {
-	d    *Driver
-	byID map[string]*neutron.Subnet
+	d  *Driver
+	lk *health.Lookups
 }
 
 func newSubnetCache(d *Driver) *subnetCache {
-	return &subnetCache{d: d, byID: map[string]*neutron.Subnet{}}
+	return &subnetCache{d: d, lk: health.NewLookups()}
 }
 
 func (c *subnetCache) get(ctx context.Context, id string) (*neutron.Subnet, error) {
-	if s, ok := c.byID[id]; ok {
-		return s, nil
-	}
 	if c.d.neutron == nil {
 		return nil, errors.New("no Neutron client configured")
 	}
-	s, err := c.d.neutron.GetSubnet(ctx, id)
+	s, err := c.lk.Subnet(ctx, c.d.neutron, id)
 	if err != nil {
 		return nil, fmt.Errorf("get subnet %s: %w", id, err)
 	}
-	c.byID[id] = s
 	return s, nil
 }
 
@@ -88,7 +85,7 @@ func (d *Driver) addMember(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalanc
 	case !up:
 		return octavia.OperatingOffline, nil
 	case hasHealthChecks(row) && d.health != nil:
-		st, err := d.health.MapMember(ctx, t, row, m)
+		st, err := d.health.MapMember(ctx, t, sc.lk, row, m)
 		if err != nil {
 			d.log.WithError(err).WithField("member_id", m.ID).Warn("mapping member for health checks failed")
 			return octavia.OperatingError, nil
@@ -361,8 +358,9 @@ func (d *Driver) MemberUpdate(ctx context.Context, old, new *octavia.Member) err
 // member's AdminStateUp is the supplied value (Unset = not supplied).
 func (d *Driver) updateMembers(ctx context.Context, call, poolID string, ms []*octavia.Member) {
 	log := d.log.WithFields(logrus.Fields{"call": call, "pool_id": poolID})
+	sc := newSubnetCache(d)
 	results, name, ext, err := d.runOnPoolRow(ctx, log, poolID, func(t *nbtxn.Txn, row *nb.LoadBalancer, key string) ([]memberResult, error) {
-		return d.updateMembersInRow(ctx, t, row, key, ms)
+		return d.updateMembersInRow(ctx, t, row, key, ms, sc)
 	})
 	if err != nil {
 		// Quirk avoided: the reference computes ERROR entries here but
@@ -382,7 +380,7 @@ func (d *Driver) updateMembers(ctx context.Context, call, poolID string, ms []*o
 // updateMembersInRow computes and writes the new statuses, vips and
 // mappings.
 func (d *Driver) updateMembersInRow(ctx context.Context, t *nbtxn.Txn, row *nb.LoadBalancer, key string,
-	ms []*octavia.Member) ([]memberResult, error) {
+	ms []*octavia.Member, sc *subnetCache) ([]memberResult, error) {
 	status := memberStatus(row)
 	monitored := hasHealthChecks(row)
 	// Corrupt entries are skipped: they cannot be mapped anyway.
@@ -424,7 +422,7 @@ func (d *Driver) updateMembersInRow(ctx context.Context, t *nbtxn.Txn, row *nb.L
 		if monitored && supplied && d.health != nil {
 			if e, ok := byID[id]; ok {
 				if up {
-					if s, err := d.health.MapMember(ctx, t, row, e); err != nil || s == octavia.OperatingError {
+					if s, err := d.health.MapMember(ctx, t, sc.lk, row, e); err != nil || s == octavia.OperatingError {
 						next = octavia.OperatingError
 						status.Set(id, next)
 					}
@@ -597,7 +595,7 @@ func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members [
 			results = append(results, r...)
 		}
 		if len(updates) > 0 {
-			r, err := d.updateMembersInRow(ctx, t, row, key, updates)
+			r, err := d.updateMembersInRow(ctx, t, row, key, updates, sc)
 			if err != nil {
 				return nil, err
 			}

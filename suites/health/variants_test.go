@@ -107,9 +107,21 @@ var _ = Describe("health monitor variants", func() {
 		Expect(lbRow(ctx, f.LBID).IPPortMappings).To(Equal(map[string]string{"[" + m2.IP + "]": m2.LSP + ":[" + src + "]"}))
 		Eventually(func() int { return len(serviceMonitors(ctx, m1.LSP)) }).Should(BeZero())
 
-		// Re-enabled: mapped again, ONLINE.
+		// Re-enabled: mapped again, ONLINE. One Lookups serves both calls
+		// below: the member subnet is read from Neutron once.
+		lk := health.NewLookups()
+		subnetReads := func() int {
+			n := 0
+			for _, r := range env.neutron.Requests() {
+				if r.Method == "GET" && r.Path == "/v2.0/subnets/"+f.SubnetID {
+					n++
+				}
+			}
+			return n
+		}
+		reads := subnetReads()
 		Expect(env.store.Run(ctx, func(t *nbtxn.Txn) error {
-			st, err := env.monitors.MapMember(ctx, t, t.LBsByName(f.LBID)[0], mem1)
+			st, err := env.monitors.MapMember(ctx, t, lk, t.LBsByName(f.LBID)[0], mem1)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(st).To(Equal(octavia.OperatingOnline))
 			return nil
@@ -119,12 +131,13 @@ var _ = Describe("health monitor variants", func() {
 
 		// A member whose port is unknown cannot be mapped.
 		Expect(env.store.Run(ctx, func(t *nbtxn.Txn) error {
-			st, err := env.monitors.MapMember(ctx, t, t.LBsByName(f.LBID)[0],
+			st, err := env.monitors.MapMember(ctx, t, lk, t.LBsByName(f.LBID)[0],
 				health.Member{ID: newID(), IP: strings.TrimSuffix(f.VIP, "10") + "99", Port: "80", SubnetID: f.SubnetID})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(st).To(Equal(octavia.OperatingError))
 			return nil
 		})).To(Succeed())
 		Expect(lbRow(ctx, f.LBID).IPPortMappings).To(HaveLen(2))
+		Expect(subnetReads() - reads).To(Equal(1))
 	}, SpecTimeout(60*time.Second))
 })
