@@ -229,8 +229,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	fcancel()
 	w.Close()
 	a.log.Info("OVN provider agent is exiting.")
-	if errors.Is(err, context.Canceled) || errors.Is(err, watcher.ErrClosed) && ctx.Err() != nil {
-		return nil
+	if ctx.Err() != nil {
+		return nil // asked to stop: a clean shutdown
 	}
 	return err
 }
