@@ -25,36 +25,24 @@ func (d *Driver) validateHMCreate(hm *octavia.HealthMonitor) error {
 // HealthMonitorCreate is health_monitor_create (operations.md §12.1),
 // delegated to the health engine after validation.
 func (d *Driver) HealthMonitorCreate(ctx context.Context, hm *octavia.HealthMonitor) error {
-	if err := d.validateHMCreate(hm); err != nil {
+	if err := d.ValidateHealthMonitorCreate(ctx, hm); err != nil {
 		return err
-	}
-	if d.health == nil {
-		return errNoHealth()
 	}
 	return d.health.Create(ctx, hm)
 }
 
 // HealthMonitorUpdate is health_monitor_update (operations.md §12.2).
 func (d *Driver) HealthMonitorUpdate(ctx context.Context, old, new *octavia.HealthMonitor) error {
-	if err := health.CheckSchema(d.store.Client()); err != nil {
+	if err := d.ValidateHealthMonitorUpdate(ctx, old, new); err != nil {
 		return err
-	}
-	if err := octavia.ValidateHealthMonitorUpdate(old, new); err != nil {
-		return err
-	}
-	if d.health == nil {
-		return errNoHealth()
 	}
 	return d.health.Update(ctx, old, new)
 }
 
 // HealthMonitorDelete is health_monitor_delete (operations.md §12.5).
 func (d *Driver) HealthMonitorDelete(ctx context.Context, hm *octavia.HealthMonitor) error {
-	if err := octavia.ValidateHealthMonitorDelete(hm); err != nil {
+	if err := d.ValidateHealthMonitorDelete(ctx, hm); err != nil {
 		return err
-	}
-	if d.health == nil {
-		return errNoHealth()
 	}
 	return d.health.Delete(ctx, hm)
 }

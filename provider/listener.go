@@ -20,7 +20,7 @@ var errNoRow = errors.New("load balancer has no NB row")
 
 // ListenerCreate is listener_create (operations.md §8.1).
 func (d *Driver) ListenerCreate(ctx context.Context, l *octavia.Listener) error {
-	if err := octavia.ValidateListenerCreate(l); err != nil {
+	if err := d.ValidateListenerCreate(ctx, l); err != nil {
 		return err
 	}
 	lbID, lid := l.LoadBalancerID.V, l.ListenerID.V
@@ -71,7 +71,7 @@ func (d *Driver) createListener(ctx context.Context, t *nbtxn.Txn, l *octavia.Li
 
 // ListenerUpdate is listener_update (operations.md §8.2).
 func (d *Driver) ListenerUpdate(ctx context.Context, old, new *octavia.Listener) error {
-	if err := octavia.ValidateListenerUpdate(old, new); err != nil {
+	if err := d.ValidateListenerUpdate(ctx, old, new); err != nil {
 		return err
 	}
 	lid := new.ListenerID.Or(old.ListenerID.V)
@@ -151,7 +151,7 @@ func (d *Driver) ListenerUpdate(ctx context.Context, old, new *octavia.Listener)
 
 // ListenerDelete is listener_delete (operations.md §8.3).
 func (d *Driver) ListenerDelete(ctx context.Context, l *octavia.Listener) error {
-	if err := octavia.ValidateListenerDelete(l); err != nil {
+	if err := d.ValidateListenerDelete(ctx, l); err != nil {
 		return err
 	}
 	lbID, lid := l.LoadBalancerID.V, l.ListenerID.V

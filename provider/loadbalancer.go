@@ -30,11 +30,8 @@ import (
 // reports them, the members and pools as the final roll-up reports them
 // (see finishChildren).
 func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalancer) error {
-	if lb == nil {
-		return octavia.NewDriverError("missing loadbalancer")
-	}
-	lb = normalizeChildren(lb)
-	if err := d.validateLBCreate(lb); err != nil {
+	lb, err := d.prepareLBCreate(lb)
+	if err != nil {
 		return err
 	}
 	lbID := lb.LoadBalancerID.V
@@ -49,7 +46,7 @@ func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalance
 	)
 	// An error after the commit (HM port cleanup) leaves a created LB: it
 	// must not be reported ERROR nor lose its VIP port.
-	err := d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
+	err = d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
 		st, children = octavia.Status{}, nil
 		rows := rowsOf(t, lbID)
 		var row *nb.LoadBalancer
@@ -116,6 +113,19 @@ func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalance
 	}
 	d.send(ctx, "loadbalancer_create", st)
 	return nil
+}
+
+// prepareLBCreate is the synchronous part of loadbalancer_create: it fills
+// the parent ids nested objects may leave Unset (a copy) and validates it.
+func (d *Driver) prepareLBCreate(lb *octavia.LoadBalancer) (*octavia.LoadBalancer, error) {
+	if lb == nil {
+		return nil, octavia.NewDriverError("missing loadbalancer")
+	}
+	lb = normalizeChildren(lb)
+	if err := d.validateLBCreate(lb); err != nil {
+		return nil, err
+	}
+	return lb, nil
 }
 
 // validateLBCreate checks the LB and, for a fully populated create, every
@@ -201,14 +211,13 @@ func (d *Driver) cleanupFailedCreate(ctx context.Context, log *logrus.Entry, vs 
 // LoadBalancerUpdate is loadbalancer_update (operations.md §5): only
 // admin_state_up is propagated.
 func (d *Driver) LoadBalancerUpdate(ctx context.Context, old, new *octavia.LoadBalancer) error {
-	id := new.LoadBalancerID
-	if !id.Set {
-		id = old.LoadBalancerID
-	}
-	if err := octavia.CheckUUID("loadbalancer_id", id); err != nil {
+	if err := d.ValidateLoadBalancerUpdate(ctx, old, new); err != nil {
 		return err
 	}
-	lbID := id.V
+	lbID := new.LoadBalancerID.V
+	if !new.LoadBalancerID.Set {
+		lbID = old.LoadBalancerID.V
+	}
 	var st octavia.Status
 	up, supplied := new.AdminStateUp.Get()
 	if !supplied {
@@ -244,7 +253,7 @@ func (d *Driver) LoadBalancerUpdate(ctx context.Context, old, new *octavia.LoadB
 
 // LoadBalancerDelete is loadbalancer_delete (operations.md §6).
 func (d *Driver) LoadBalancerDelete(ctx context.Context, lb *octavia.LoadBalancer, cascade bool) error {
-	if err := octavia.CheckUUID("loadbalancer_id", lb.LoadBalancerID); err != nil {
+	if err := d.ValidateLoadBalancerDelete(ctx, lb); err != nil {
 		return err
 	}
 	lbID := lb.LoadBalancerID.V

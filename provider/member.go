@@ -210,22 +210,39 @@ type memberResult struct {
 
 // MemberCreate is member_create (operations.md §10.1).
 func (d *Driver) MemberCreate(ctx context.Context, m *octavia.Member) error {
-	if err := octavia.ValidateMemberCreate(m); err != nil {
-		return err
-	}
-	if err := d.checkMemberFamily(ctx, m.PoolID.V, []string{m.Address.V}); err != nil {
-		return err
-	}
 	sc := newSubnetCache(d)
-	subnet, err := d.resolveSubnet(ctx, m, sc)
+	subnet, err := d.validateMemberCreate(ctx, m, sc)
 	if err != nil {
-		return octavia.NewDriverError(err.Error())
-	}
-	if subnet == "" {
-		return octavia.ErrSubnetRequiredCreate()
+		return err
 	}
 	d.createMembers(ctx, "member_create", m.PoolID.V, []*octavia.Member{m}, []string{subnet}, sc)
 	return nil
+}
+
+// validateMemberCreate is the synchronous part of member_create (V5, V7
+// against the pool's NB row, V8) and returns the member's subnet.
+func (d *Driver) validateMemberCreate(ctx context.Context, m *octavia.Member, sc *subnetCache) (string, error) {
+	if err := octavia.ValidateMemberCreate(m); err != nil {
+		return "", err
+	}
+	if err := d.checkMemberFamily(ctx, m.PoolID.V, []string{m.Address.V}); err != nil {
+		return "", err
+	}
+	return d.requireSubnet(ctx, m, sc, octavia.ErrSubnetRequiredCreate)
+}
+
+// requireSubnet resolves the member's subnet (operations.md §1.2); missing
+// is the error of missing() (V8, V9 or V10 for the caller).
+func (d *Driver) requireSubnet(ctx context.Context, m *octavia.Member, sc *subnetCache,
+	missing func() *octavia.ProviderError) (string, error) {
+	subnet, err := d.resolveSubnet(ctx, m, sc)
+	if err != nil {
+		return "", octavia.NewDriverError(err.Error())
+	}
+	if subnet == "" {
+		return "", missing()
+	}
+	return subnet, nil
 }
 
 // createMembers adds members of one pool in one transaction and sends the
@@ -339,13 +356,8 @@ func (d *Driver) rollUp(ctx context.Context, name string, ext map[string]string)
 
 // MemberUpdate is member_update (operations.md §10.2).
 func (d *Driver) MemberUpdate(ctx context.Context, old, new *octavia.Member) error {
-	if err := octavia.ValidateMemberUpdate(old, new); err != nil {
+	if err := d.ValidateMemberUpdate(ctx, old, new); err != nil {
 		return err
-	}
-	if a := new.Address.Or(""); a != "" {
-		if err := d.checkMemberFamily(ctx, old.PoolID.V, []string{a}); err != nil {
-			return err
-		}
 	}
 	m := *old
 	m.MemberID = octavia.Some(new.MemberID.Or(old.MemberID.V))
@@ -444,19 +456,22 @@ func (d *Driver) updateMembersInRow(ctx context.Context, t *nbtxn.Txn, row *nb.L
 
 // MemberDelete is member_delete (operations.md §10.3).
 func (d *Driver) MemberDelete(ctx context.Context, m *octavia.Member) error {
-	if err := octavia.ValidateMemberDelete(m); err != nil {
-		return err
-	}
 	sc := newSubnetCache(d)
-	subnet, err := d.resolveSubnet(ctx, m, sc)
+	subnet, err := d.validateMemberDelete(ctx, m, sc)
 	if err != nil {
-		return octavia.NewDriverError(err.Error())
-	}
-	if subnet == "" {
-		return octavia.ErrSubnetRequiredDelete()
+		return err
 	}
 	d.deleteMembers(ctx, "member_delete", m.PoolID.V, []lbdata.Member{memberEntry(m, subnet)}, sc)
 	return nil
+}
+
+// validateMemberDelete is the synchronous part of member_delete (V9) and
+// returns the member's subnet.
+func (d *Driver) validateMemberDelete(ctx context.Context, m *octavia.Member, sc *subnetCache) (string, error) {
+	if err := octavia.ValidateMemberDelete(m); err != nil {
+		return "", err
+	}
+	return d.requireSubnet(ctx, m, sc, octavia.ErrSubnetRequiredDelete)
 }
 
 // deleteMembers removes members of one pool in one transaction and sends
@@ -510,41 +525,12 @@ func (d *Driver) deleteMembersFromRow(ctx context.Context, t *nbtxn.Txn, row *nb
 // per create/update/delete request; ours holds the final roll-up with the
 // deleted members added).
 func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members []*octavia.Member) error {
-	vals := make([]octavia.Member, len(members))
-	for i, m := range members {
-		if m == nil {
-			return octavia.NewDriverError(fmt.Sprintf("member %d is null", i))
-		}
-		vals[i] = *m
-		if !vals[i].PoolID.Set {
-			vals[i].PoolID = octavia.Some(poolID)
-		}
-	}
-	if err := octavia.ValidateBatchMembers(poolID, vals); err != nil {
+	sc := newSubnetCache(d)
+	plan, err := d.validateBatch(ctx, poolID, members, sc)
+	if err != nil {
 		return err
 	}
-	var current []lbdata.Member
-	var vips []string
-	found := false
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only
-		row, key := health.RowByPool(t, poolID)
-		if row == nil {
-			return nil
-		}
-		found = true
-		vips = vipAddrs(row.ExternalIDs)
-		// A corrupt entry matches no request and is not deleted either:
-		// only entries we can parse are ours to reconcile.
-		current, _ = lbdata.ParsePoolValue(row.ExternalIDs[key])
-		return nil
-	})
-	if err != nil {
-		return octavia.NewDriverError(fmt.Sprintf("reading pool %s: %v", poolID, err))
-	}
-	if !found {
-		return octavia.ErrPoolNotInNB(poolID) // V15, as the spec recommends
-	}
-	sc := newSubnetCache(d)
+	vals, current := plan.members, plan.current
 	remaining := map[string]bool{}
 	for _, e := range current {
 		remaining[e.Entry()] = true
@@ -555,27 +541,17 @@ func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members [
 	)
 	for i := range vals {
 		m := &vals[i]
-		if err := checkFamily(vips, m.Address.V); err != nil {
-			return err
-		}
-		subnet, err := d.resolveSubnet(ctx, m, sc)
-		if err != nil {
-			return octavia.NewDriverError(err.Error())
-		}
-		if subnet == "" {
-			return octavia.ErrSubnetRequiredBatch()
-		}
 		if !m.AdminStateUp.Set || m.AdminStateUp.Null {
 			m.AdminStateUp = octavia.Some(true)
 		}
-		e := memberEntry(m, subnet).Entry()
+		e := memberEntry(m, plan.subnets[i]).Entry()
 		if remaining[e] {
 			delete(remaining, e)
 			updates = append(updates, m)
 			continue
 		}
 		creates = append(creates, m)
-		createSubnets = append(createSubnets, subnet)
+		createSubnets = append(createSubnets, plan.subnets[i])
 	}
 	var deletes []lbdata.Member
 	for _, e := range current {
@@ -622,4 +598,63 @@ func (d *Driver) MemberBatchUpdate(ctx context.Context, poolID string, members [
 	st := d.rollUp(ctx, name, ext)
 	d.send(ctx, "member_batch_update", withMembers(st, results, true))
 	return nil
+}
+
+// batchPlan is what the synchronous part of member_batch_update learned:
+// the members (pool_id filled), their subnets, and the pool's current
+// parseable entries.
+type batchPlan struct {
+	members []octavia.Member
+	subnets []string
+	current []lbdata.Member
+}
+
+// validateBatch is the synchronous part of member_batch_update: V6, V15
+// (the pool has an NB row), V7 and V10 for every member.
+func (d *Driver) validateBatch(ctx context.Context, poolID string, members []*octavia.Member, sc *subnetCache) (*batchPlan, error) {
+	plan := &batchPlan{members: make([]octavia.Member, len(members)), subnets: make([]string, len(members))}
+	for i, m := range members {
+		if m == nil {
+			return nil, octavia.NewDriverError(fmt.Sprintf("member %d is null", i))
+		}
+		plan.members[i] = *m
+		if !plan.members[i].PoolID.Set {
+			plan.members[i].PoolID = octavia.Some(poolID)
+		}
+	}
+	if err := octavia.ValidateBatchMembers(poolID, plan.members); err != nil {
+		return nil, err
+	}
+	var vips []string
+	found := false
+	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only: commits nothing
+		row, key := health.RowByPool(t, poolID)
+		if row == nil {
+			return nil
+		}
+		found = true
+		vips = vipAddrs(row.ExternalIDs)
+		// A corrupt entry matches no request and is not deleted either:
+		// only entries we can parse are ours to reconcile.
+		plan.current, _ = lbdata.ParsePoolValue(row.ExternalIDs[key])
+		return nil
+	})
+	if err != nil {
+		return nil, octavia.NewDriverError(fmt.Sprintf("reading pool %s: %v", poolID, err))
+	}
+	if !found {
+		return nil, octavia.ErrPoolNotInNB(poolID) // V15, as the spec recommends
+	}
+	for i := range plan.members {
+		m := &plan.members[i]
+		if err := checkFamily(vips, m.Address.V); err != nil {
+			return nil, err
+		}
+		subnet, err := d.requireSubnet(ctx, m, sc, octavia.ErrSubnetRequiredBatch)
+		if err != nil {
+			return nil, err
+		}
+		plan.subnets[i] = subnet
+	}
+	return plan, nil
 }

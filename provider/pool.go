@@ -26,17 +26,12 @@ const defaultAffinityTimeout = 360
 // reference queues hm_create next), and one status message holding what
 // the reference's two (pool, then HM roll-up) end with.
 func (d *Driver) PoolCreate(ctx context.Context, p *octavia.Pool) error {
-	if err := octavia.ValidatePoolCreate(p); err != nil {
+	if err := d.ValidatePoolCreate(ctx, p); err != nil {
 		return err
 	}
 	hm, withHM := p.HealthMonitor.Get()
-	if withHM {
-		if !hm.PoolID.Set {
-			hm.PoolID = p.PoolID // nested: the pool is its parent
-		}
-		if err := d.validateHMCreate(&hm); err != nil {
-			return err
-		}
+	if withHM && !hm.PoolID.Set {
+		hm.PoolID = p.PoolID // nested: the pool is its parent
 	}
 	lbID, pid := p.LoadBalancerID.V, p.PoolID.V
 	log := d.log.WithFields(logrus.Fields{"call": "pool_create", "lb_id": lbID, "pool_id": pid})
@@ -144,7 +139,7 @@ func setAffinity(row *nb.LoadBalancer, sp octavia.SessionPersistence) {
 
 // PoolUpdate is pool_update (operations.md §9.2).
 func (d *Driver) PoolUpdate(ctx context.Context, old, new *octavia.Pool) error {
-	if err := octavia.ValidatePoolUpdate(old, new); err != nil {
+	if err := d.ValidatePoolUpdate(ctx, old, new); err != nil {
 		return err
 	}
 	pid := new.PoolID.Or(old.PoolID.V)
@@ -221,7 +216,7 @@ func addListeners(st *octavia.Status, ids []string) {
 // itself, in one transaction and one status message holding what the
 // reference's messages (HM, members, pool) end with.
 func (d *Driver) PoolDelete(ctx context.Context, p *octavia.Pool) error {
-	if err := octavia.ValidatePoolDelete(p); err != nil {
+	if err := d.ValidatePoolDelete(ctx, p); err != nil {
 		return err
 	}
 	lbID, pid := p.LoadBalancerID.V, p.PoolID.V

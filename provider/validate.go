@@ -2,10 +2,8 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ovn-octavia/ovn-octavia/health"
-	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 )
 
@@ -16,18 +14,16 @@ import (
 // queues the call itself, as the reference validates in the API process and
 // queues the work on its helper thread.
 //
-// Each one mirrors the checks at the top of the call of the same name; the
-// call repeats them when it runs, so a check that depends on NB (V7, V11,
-// V15) is decided again against the NB the queued call finds. Keep both in
-// step when a call's validation changes.
+// Each call runs its Validate* method (or the helper behind it) first, so
+// the checks live in one place; a queued call repeats them when it runs, so
+// a check that depends on NB (V7, V11, V15) is decided again against the NB
+// the call finds.
 
 // ValidateLoadBalancerCreate is the validation of LoadBalancerCreate,
 // children of a fully populated LB included.
 func (d *Driver) ValidateLoadBalancerCreate(_ context.Context, lb *octavia.LoadBalancer) error {
-	if lb == nil {
-		return octavia.NewDriverError("missing loadbalancer")
-	}
-	return d.validateLBCreate(normalizeChildren(lb))
+	_, err := d.prepareLBCreate(lb)
+	return err
 }
 
 // ValidateLoadBalancerUpdate is the validation of LoadBalancerUpdate.
@@ -87,20 +83,8 @@ func (d *Driver) ValidatePoolDelete(_ context.Context, p *octavia.Pool) error {
 // ValidateMemberCreate is the validation of MemberCreate: V5, V7 against
 // the NB row of the pool, and V8 (subnet given or inferable).
 func (d *Driver) ValidateMemberCreate(ctx context.Context, m *octavia.Member) error {
-	if err := octavia.ValidateMemberCreate(m); err != nil {
-		return err
-	}
-	if err := d.checkMemberFamily(ctx, m.PoolID.V, []string{m.Address.V}); err != nil {
-		return err
-	}
-	subnet, err := d.resolveSubnet(ctx, m, newSubnetCache(d))
-	if err != nil {
-		return octavia.NewDriverError(err.Error())
-	}
-	if subnet == "" {
-		return octavia.ErrSubnetRequiredCreate()
-	}
-	return nil
+	_, err := d.validateMemberCreate(ctx, m, newSubnetCache(d))
+	return err
 }
 
 // ValidateMemberUpdate is the validation of MemberUpdate.
@@ -116,66 +100,15 @@ func (d *Driver) ValidateMemberUpdate(ctx context.Context, old, new *octavia.Mem
 
 // ValidateMemberDelete is the validation of MemberDelete (V9).
 func (d *Driver) ValidateMemberDelete(ctx context.Context, m *octavia.Member) error {
-	if err := octavia.ValidateMemberDelete(m); err != nil {
-		return err
-	}
-	subnet, err := d.resolveSubnet(ctx, m, newSubnetCache(d))
-	if err != nil {
-		return octavia.NewDriverError(err.Error())
-	}
-	if subnet == "" {
-		return octavia.ErrSubnetRequiredDelete()
-	}
-	return nil
+	_, err := d.validateMemberDelete(ctx, m, newSubnetCache(d))
+	return err
 }
 
 // ValidateMemberBatchUpdate is the validation of MemberBatchUpdate: V6,
 // V15 (the pool has an NB row), V7 and V10 for every member.
 func (d *Driver) ValidateMemberBatchUpdate(ctx context.Context, poolID string, members []*octavia.Member) error {
-	vals := make([]octavia.Member, len(members))
-	for i, m := range members {
-		if m == nil {
-			return octavia.NewDriverError(fmt.Sprintf("member %d is null", i))
-		}
-		vals[i] = *m
-		if !vals[i].PoolID.Set {
-			vals[i].PoolID = octavia.Some(poolID)
-		}
-	}
-	if err := octavia.ValidateBatchMembers(poolID, vals); err != nil {
-		return err
-	}
-	var vips []string
-	found := false
-	err := d.store.Run(ctx, func(t *nbtxn.Txn) error { // read-only: commits nothing
-		row, _ := health.RowByPool(t, poolID)
-		if row != nil {
-			found = true
-			vips = vipAddrs(row.ExternalIDs)
-		}
-		return nil
-	})
-	if err != nil {
-		return octavia.NewDriverError(fmt.Sprintf("reading pool %s: %v", poolID, err))
-	}
-	if !found {
-		return octavia.ErrPoolNotInNB(poolID)
-	}
-	sc := newSubnetCache(d)
-	for i := range vals {
-		m := &vals[i]
-		if err := checkFamily(vips, m.Address.V); err != nil {
-			return err
-		}
-		subnet, err := d.resolveSubnet(ctx, m, sc)
-		if err != nil {
-			return octavia.NewDriverError(err.Error())
-		}
-		if subnet == "" {
-			return octavia.ErrSubnetRequiredBatch()
-		}
-	}
-	return nil
+	_, err := d.validateBatch(ctx, poolID, members, newSubnetCache(d))
+	return err
 }
 
 // ValidateHealthMonitorCreate is the validation of HealthMonitorCreate.
