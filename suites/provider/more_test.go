@@ -209,6 +209,32 @@ var _ = Describe("fully populated create", func() {
 		Expect(r.ExternalIDs["neutron:member_status"]).To(Equal(`{"` + x.member + `": "ONLINE", "` + m2 + `": "ERROR"}`))
 	}, SpecTimeout(30*time.Second))
 
+	It("reports the members ERROR when their HM port cannot be created, still in one transaction", func(ctx SpecContext) {
+		x := newExample()
+		x.setup(ctx)
+		hmID := newID()
+		env.neutron.FailNext("POST", "/v2.0/ports", 500, 1) // the HM port of the member subnet
+		createFullyPopulated(ctx, x, hmID, *memberObj(x.member, x.pool, x.mnet+".10", 8080, x.memberSubnet))
+		// As the reference's member request after its hm_create: the HM
+		// (created on the still empty pool) is ACTIVE, the member ERROR.
+		Expect(messages()).To(Equal([]string{status(
+			list("loadbalancers", se(x.lb, "ACTIVE", "ERROR")),
+			list("listeners", se(x.listener, "ACTIVE", "ERROR")),
+			list("pools", se(x.pool, "ACTIVE", "ERROR")),
+			list("members", se(x.member, "ACTIVE", "ERROR")),
+			list("healthmonitors", se(hmID, "ACTIVE", "ONLINE")),
+		)}))
+		r := row(ctx, x.lb)
+		Expect(r.HealthCheck).To(HaveLen(1))
+		Expect(r.IPPortMappings).To(BeEmpty())
+		Expect(r.ExternalIDs["neutron:member_status"]).To(Equal(`{"` + x.member + `": "ERROR"}`))
+		for _, p := range env.neutron.Ports() {
+			Expect(p.Name).NotTo(Equal("ovn-lb-hm-" + x.memberSubnet))
+		}
+		_, ok := env.neutron.Port(x.vipPort)
+		Expect(ok).To(BeTrue())
+	}, SpecTimeout(30*time.Second))
+
 	It("reports a pool whose HM has no members as the HM create's roll-up does", func(ctx SpecContext) {
 		x := newExample()
 		x.setup(ctx)
