@@ -11,6 +11,7 @@ import (
 
 	"github.com/onsi/gomega/gexec"
 
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"
 )
@@ -89,6 +90,8 @@ var _ = Describe("ovn-octavia serve", func() {
 		Expect(b.request(ctx, lbCreate)).To(Equal(okReply))
 		_, err := b.agent.WaitCount(ctx, 1)
 		Expect(err).NotTo(HaveOccurred())
+		// The test client's cache catches up with the commit asynchronously.
+		Eventually(func() []nb.LoadBalancer { return b.lbRows(ctx) }).WithContext(ctx).Should(HaveLen(1))
 		before := b.nbSnapshot(ctx)
 
 		refusals := map[string]string{
