@@ -45,6 +45,7 @@ Commands:
   agent          run the provider agent (OVN event handlers, health status, maintenance)
   apply          run provider calls from a JSON steps file, one result line per call
   serve          serve provider calls for Octavia's API on a unix socket (for the Python shim)
+  db-sync        repair the NB rows of every OVN load balancer from Octavia (octavia-ovn-db-sync-util)
   demo           run a self-contained demonstration (in-process OVSDB, fake Neutron, status socket)
   loadbalancer   create, delete, list or show load balancers      (alias: lb)
   listener       create, delete, list or show listeners
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, std stdio) int {
 		return runServe(ctx, rest, std)
 	case "demo":
 		return runDemo(ctx, rest, std)
+	case "db-sync":
+		return runDBSync(ctx, rest, std)
 	}
 	if k, ok := kindByName(cmd); ok {
 		return runCRUD(ctx, k, rest, std)
