@@ -140,14 +140,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopAccept()
 	var conns sync.WaitGroup
 	var acceptErr error
+	var delay time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			if ctx.Err() == nil {
-				acceptErr = fmt.Errorf("accept on %s: %w", ln.Addr(), err)
+			if ctx.Err() != nil {
+				break
 			}
-			break
+			if errors.Is(err, net.ErrClosed) {
+				acceptErr = fmt.Errorf("accept on %s: %w", ln.Addr(), err)
+				break
+			}
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does, rather than stop serving Octavia.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.WithError(err).WithField("retry_in", delay.String()).Error("accept failed")
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+			}
+			continue
 		}
+		delay = 0
 		id := s.connSeq.Add(1)
 		conns.Go(func() { s.handle(workCtx, c, id) })
 	}
