@@ -48,47 +48,15 @@ func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalance
 	// must not be reported ERROR nor lose its VIP port.
 	err = d.runLogged(ctx, log, func(t *nbtxn.Txn) error {
 		st, children = octavia.Status{}, nil
-		rows := rowsOf(t, lbID)
-		var row *nb.LoadBalancer
-		if len(rows) > 0 {
-			// A repeated create (Octavia retry, replay of `apply`) keeps the
-			// existing rows: creating a second row would break the one-row-
-			// per-protocol model.
-			row = rows[0]
-		} else {
+		// A repeated create (Octavia retry, replay of `apply`) keeps the
+		// existing rows: creating a second row would break the one-row-
+		// per-protocol model.
+		if len(rowsOf(t, lbID)) == 0 {
 			var err error
-			vs, err = d.lookupVIP(ctx, lb.VIPPortID.Or(""), lb.VIPNetworkID.Or(""), lb.VIPAddress.V)
+			_, vs, addPorts, err = d.newLBRow(ctx, t, lb, nil)
 			if err != nil {
 				return err
 			}
-			ext := map[string]string{
-				lbdata.KeyVIP:       lb.VIPAddress.V,
-				lbdata.KeyVIPPortID: vs.portID,
-				lbdata.KeyEnabled:   lbdata.FormatBool(up),
-			}
-			var addIPs []string
-			addPorts = addPorts[:0]
-			for _, av := range lb.AdditionalVIPs.Or(nil) {
-				p, err := d.neutron.GetPort(ctx, av.PortID.Or(""))
-				if err != nil {
-					return fmt.Errorf("get additional VIP port %s: %w", av.PortID.Or(""), err)
-				}
-				addIPs = append(addIPs, av.IPAddress.Or(""))
-				addPorts = append(addPorts, p.ID)
-			}
-			if len(addIPs) > 0 {
-				ext[lbdata.KeyAdditionalVIPs] = strings.Join(addIPs, ",")
-				ext[lbdata.KeyAdditionalVIPPortIDs] = strings.Join(addPorts, ",")
-			}
-			row = t.CreateLB(&nb.LoadBalancer{
-				Name:            lbID,
-				ExternalIDs:     ext,
-				SelectionFields: append([]string(nil), sourceIPPortFields...),
-			})
-			if err := associateNewRow(t, row, vs, len(addIPs), nil); err != nil {
-				return err
-			}
-			recomputeVIPs(row)
 		}
 		st.Add(octavia.KindLoadBalancers, entry(lbID, octavia.ProvisioningActive, onlineIf(up)))
 		if lb.Listeners.Valid() || lb.Pools.Valid() {
@@ -113,6 +81,48 @@ func (d *Driver) LoadBalancerCreate(ctx context.Context, lb *octavia.LoadBalance
 	}
 	d.send(ctx, "loadbalancer_create", st)
 	return nil
+}
+
+// newLBRow creates the first row of a new LB (operations.md §4 steps 1–5):
+// VIP port and subnet from Neutron, the additional VIP ports, the LB-level
+// external_ids (plus extra, which db-sync uses to seed the floating IP
+// keys before the children copy them), and the router and VIP switch
+// associations. It returns the VIP lookup and the additional VIP port ids
+// for the caller's failure cleanup (also when it fails part way).
+func (d *Driver) newLBRow(ctx context.Context, t *nbtxn.Txn, lb *octavia.LoadBalancer, extra map[string]string) (*nb.LoadBalancer, *vipSubnet, []string, error) {
+	vs, err := d.lookupVIP(ctx, lb.VIPPortID.Or(""), lb.VIPNetworkID.Or(""), lb.VIPAddress.V)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ext := map[string]string{
+		lbdata.KeyVIP:       lb.VIPAddress.V,
+		lbdata.KeyVIPPortID: vs.portID,
+		lbdata.KeyEnabled:   lbdata.FormatBool(lb.AdminStateUp.Or(true)),
+	}
+	var addIPs, addPorts []string
+	for _, av := range lb.AdditionalVIPs.Or(nil) {
+		p, err := d.neutron.GetPort(ctx, av.PortID.Or(""))
+		if err != nil {
+			return nil, vs, addPorts, fmt.Errorf("get additional VIP port %s: %w", av.PortID.Or(""), err)
+		}
+		addIPs = append(addIPs, av.IPAddress.Or(""))
+		addPorts = append(addPorts, p.ID)
+	}
+	if len(addIPs) > 0 {
+		ext[lbdata.KeyAdditionalVIPs] = strings.Join(addIPs, ",")
+		ext[lbdata.KeyAdditionalVIPPortIDs] = strings.Join(addPorts, ",")
+	}
+	maps.Copy(ext, extra)
+	row := t.CreateLB(&nb.LoadBalancer{
+		Name:            lb.LoadBalancerID.V,
+		ExternalIDs:     ext,
+		SelectionFields: append([]string(nil), sourceIPPortFields...),
+	})
+	if err := associateNewRow(t, row, vs, len(addIPs), nil); err != nil {
+		return nil, vs, addPorts, err
+	}
+	recomputeVIPs(row)
+	return row, vs, addPorts, nil
 }
 
 // prepareLBCreate is the synchronous part of loadbalancer_create: it fills
