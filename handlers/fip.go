@@ -155,18 +155,89 @@ func (b *burst) vipFIP(req *fipRequest) {
 	if req == nil {
 		return
 	}
-	log := b.log.WithFields(logrus.Fields{"event": "vip_fip", "lb": req.lbID, "fip": req.fip, "associate": req.associate})
 	for _, lb := range b.t.LBsByName(req.lbID) {
-		if req.associate {
-			b.associateFIP(lb, req)
-		} else {
-			disassociateFIP(b.t, lb, req)
+		b.applyFIP(lb, req)
+	}
+}
+
+// applyFIP is handle_vip_fip for one row.
+func (b *burst) applyFIP(lb *nb.LoadBalancer, req *fipRequest) {
+	if req.associate {
+		b.associateFIP(lb, req)
+	} else {
+		disassociateFIP(b.t, lb, req)
+	}
+	vips := lbdata.ComputeVIPs(lb.ExternalIDs)
+	if !maps.Equal(vips, lb.Vips) {
+		lb.Vips = vips
+	}
+	b.log.WithFields(logrus.Fields{"event": "vip_fip", "lb": lb.Name, "lb_uuid": lb.UUID, "fip": req.fip,
+		"associate": req.associate}).Debug("VIP FIP applied")
+}
+
+// resyncFIPs brings neutron:vip_fip and neutron:additional_vip_fips of
+// every row of ours in line with the neutron:port_fip Neutron publishes on
+// the provider-named VIP ports, applying exactly the events a running agent
+// would have seen: a FIP that is gone is disassociated, a new or changed
+// one associated (a main FIP replaced A -> B keeps A's health check, as the
+// event does). VIP ports supplied by the user never trigger FIP events, so
+// they are ignored here too.
+func (b *burst) resyncFIPs() {
+	var ours []string
+	b.t.ScanLBs(func(lb *nb.LoadBalancer) bool {
+		if isOurs(lb) {
+			ours = append(ours, lb.UUID)
 		}
-		vips := lbdata.ComputeVIPs(lb.ExternalIDs)
-		if !maps.Equal(vips, lb.Vips) {
-			lb.Vips = vips
+		return true
+	})
+	for _, uuid := range ours {
+		lb := b.t.LB(uuid)
+		if lb == nil {
+			continue
 		}
-		log.WithField("lb_uuid", lb.UUID).Debug("VIP FIP applied")
+		var reqs []*fipRequest
+		if lsp := b.t.LSPByName(lb.ExternalIDs[lbdata.KeyVIPPortID]); lsp != nil &&
+			strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], vipPortPrefix) &&
+			!strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], additionalVIPPortPrefix) {
+			cur, want := lb.ExternalIDs[lbdata.KeyVIPFIP], lsp.ExternalIDs[lbdata.KeyPortFIP]
+			switch {
+			case cur == want:
+			case want == "":
+				reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: cur})
+			default:
+				reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: want, associate: true, vipRelated: lspIPs(lsp)})
+			}
+		}
+		have := splitList(lb.ExternalIDs[lbdata.KeyAdditionalVIPFIPs])
+		var want []string
+		var adds []*fipRequest
+		managed := false
+		for _, port := range splitList(lb.ExternalIDs[lbdata.KeyAdditionalVIPPortIDs]) {
+			lsp := b.t.LSPByName(port)
+			if lsp == nil || !strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], additionalVIPPortPrefix) {
+				continue
+			}
+			managed = true
+			f := lsp.ExternalIDs[lbdata.KeyPortFIP]
+			if f == "" {
+				continue
+			}
+			want = append(want, f)
+			if !slices.Contains(have, f) {
+				adds = append(adds, &fipRequest{lbID: lb.Name, fip: f, associate: true, additional: true, vipRelated: lspIPs(lsp)})
+			}
+		}
+		if managed {
+			for _, f := range have {
+				if !slices.Contains(want, f) {
+					reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: f, additional: true})
+				}
+			}
+			reqs = append(reqs, adds...)
+		}
+		for _, req := range reqs {
+			b.applyFIP(lb, req)
+		}
 	}
 }
 

@@ -29,6 +29,9 @@ import (
 //     and those routers' switches); missing attachments are added, stale
 //     ones removed, lr_ref rewritten (existing order kept). ls_refs is never
 //     changed.
+//   - floating IPs: neutron:vip_fip / neutron:additional_vip_fips follow
+//     the neutron:port_fip of the provider-named VIP ports, with the FIP
+//     health checks and vips of the events that were missed (resyncFIPs).
 //   - member statuses: every SB Service_Monitor row with a probe result is
 //     applied as an update event would be, but only to members whose status
 //     is a probe result already (ONLINE/ERROR): admin-down (OFFLINE) and
@@ -47,6 +50,7 @@ func (h *Handler) Resync(ctx context.Context) error {
 	err := h.cfg.Store.Run(ctx, func(t *nbtxn.Txn) error {
 		b := newBurst(t, h.log.WithField("event", "resync"))
 		b.resyncAssociations()
+		b.resyncFIPs()
 		b.resyncMemberStatuses(monitors)
 		if err := b.flush(); err != nil {
 			return err

@@ -145,4 +145,22 @@ var _ = Describe("VIP port floating IP events", func() {
 		Eventually(f.checks).Should(Equal([]string{"10.1.0.10:80|10.1.0.10|" + f.pool + "|" + f.hm + "|10/3"}))
 		Expect(w.octavia.Count()).To(Equal(0), "FIP changes send no status")
 	})
+
+	It("applies FIP changes made while no agent ran at the start-up resync", func() {
+		w := newWorld()
+		f := newFIPLB(w)
+		f.setPortFIP("172.24.4.50")
+		a := w.start()
+		Expect(w.ext(f.row)).To(HaveKeyWithValue("neutron:vip_fip", "172.24.4.50"))
+		Expect(w.lb(f.row).Vips).To(HaveKeyWithValue("172.24.4.50:80", "10.1.0.21:8080"))
+		Expect(f.checks()).To(ContainElement("172.24.4.50:80|172.24.4.50|" + f.pool + "|" + f.hm + "|10/3"))
+		Expect(f.natRow().LogicalPort).To(BeNil())
+		a.stop()
+
+		f.setPortFIP("")
+		w.start()
+		Expect(w.ext(f.row)).NotTo(HaveKey("neutron:vip_fip"))
+		Expect(w.lb(f.row).Vips).To(Equal(map[string]string{"10.1.0.10:80": "10.1.0.21:8080"}))
+		Expect(f.checks()).To(Equal([]string{"10.1.0.10:80|10.1.0.10|" + f.pool + "|" + f.hm + "|10/3"}))
+	})
 })
