@@ -343,5 +343,6 @@ func (a *Agent) retryResync(ctx context.Context, h *handlers.Handler, first erro
 	}
 }
 
-// StatusClient adapts *octavia.StatusClient to one attempt per call.
+// The status client of Main makes one attempt per SendOnce; the Reporter
+// owns the retries.
 var _ handlers.StatusSender = (*octavia.StatusClient)(nil)

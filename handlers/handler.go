@@ -105,11 +105,11 @@ func (h *Handler) HandleBurst(ctx context.Context, events []watcher.Event) (Resu
 		}
 		work = append(work, e)
 	}
-	prepared := h.prepare(ctx, work)
+	items := h.prepare(ctx, work)
 	var errs []error
-	for start := 0; start < len(prepared); start += h.cfg.MaxEventsPerTxn {
-		end := min(start+h.cfg.MaxEventsPerTxn, len(prepared))
-		if err := h.apply(ctx, prepared[start:end]); err != nil {
+	for start := 0; start < len(items); start += h.cfg.MaxEventsPerTxn {
+		end := min(start+h.cfg.MaxEventsPerTxn, len(items))
+		if err := h.apply(ctx, items[start:end]); err != nil {
 			errs = append(errs, err)
 			if ctx.Err() != nil {
 				return res, errors.Join(errs...)

@@ -1,11 +1,15 @@
 package agent_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/ovn-kubernetes/libovsdb/ovsdb"
+
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
 )
 
 var _ = Describe("full resync", func() {
@@ -89,5 +93,40 @@ var _ = Describe("full resync", func() {
 		h.expectOctavia("DEGRADED", "DEGRADED", "DEGRADED", "ONLINE", "ONLINE", "ERROR")
 		Expect(w.logs.String()).To(ContainSubstring(fmt.Sprintf("lb=%s lb_uuid=%s", h.id, h.row)))
 		Expect(w.logs.String()).To(ContainSubstring("malformed member entry skipped"))
+	})
+})
+
+var _ = Describe("reconnect", func() {
+	It("resyncs after NB comes back, catching a router interface removed while disconnected", func() {
+		w := newWorld()
+		t := newTopo(w)
+		a := w.start()
+		t.step1AddN2()
+		t.expectAfterStep1()
+
+		// NB goes away; meanwhile N1 leaves R (a standalone server re-dumps
+		// on reconnect and reports no deletion).
+		l, lsp := w.lrp(t.lrpN1), w.lsp(strings.TrimPrefix(t.lrpN1, "lrp-"))
+		Expect(w.nbs.Stop()).To(Succeed())
+		ops := []ovsdb.Operation{
+			mutateRefs(nb.LogicalRouterTable, whereName(rtrName(t.r)), "ports", ovsdb.MutateOperationDelete, l.UUID),
+			mutateRefs(nb.LogicalSwitchTable, whereName(swName(t.n1)), "ports", ovsdb.MutateOperationDelete, lsp.UUID),
+		}
+		txn := []any{"OVN_Northbound"}
+		for _, op := range ops {
+			txn = append(txn, op)
+		}
+		raw, err := json.Marshal(txn)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = w.nbs.TransactOffline(string(raw))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.nbs.Start()).To(Succeed())
+
+		Eventually(func() int { return a.out.count("synced") }).Should(Equal(2))
+		Eventually(func() []string { return w.onRouter(t.r) }).Should(Equal(sorted(t.lb2ID, t.pfName)))
+		Eventually(func() []string { return w.onSwitch(t.n1) }).Should(Equal(sorted(t.lb1ID)))
+		Eventually(func() []string { return w.onSwitch(t.n2) }).Should(Equal(sorted(t.lb2ID, t.pfName)))
+		Eventually(func() map[string]string { return w.ext(t.lb1) }).ShouldNot(HaveKey("lr_ref"))
+		Expect(w.ext(t.lb2)).To(HaveKeyWithValue("lr_ref", rtrName(t.r)))
 	})
 })
