@@ -130,4 +130,17 @@ var _ = Describe("ovn-octavia agent (binary)", func() {
 		Expect(p.stderr.String()).To(ContainSubstring("--nb"))
 		Expect(p.lines()).To(BeEmpty())
 	})
+
+	It("takes Neutron credentials from clouds.yaml via OS_CLOUD and fails clearly (exit 1) when the cloud is missing", func() {
+		w := newWorld()
+		cfg := filepath.Join(w.dir, "clouds.yaml")
+		Expect(os.WriteFile(cfg, []byte("clouds:\n  other:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n"), 0o600)).To(Succeed())
+		p := w.runBinary([]string{"OS_CLOUD=mycloud", "OS_CLIENT_CONFIG_FILE=" + cfg},
+			"--nb", w.nbs.Remote(), "--sb", w.sbs.Remote())
+		Eventually(p.exited, 10*time.Second).Should(BeClosed())
+		Expect(p.cmd.ProcessState.ExitCode()).To(Equal(1))
+		Expect(p.stderr.String()).To(ContainSubstring("clouds.yaml"))
+		Expect(p.stderr.String()).To(ContainSubstring("mycloud"))
+		Expect(p.lines()).To(BeEmpty())
+	})
 })
