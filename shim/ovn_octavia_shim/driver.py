@@ -124,8 +124,10 @@ class OvnGoProviderDriver(provider_base.ProviderDriver):
             return reply.get('result')
         err = reply.get('error') or {}
         exc = _EXCEPTIONS.get(err.get('type'), exceptions.DriverError)
-        raise exc(user_fault_string=err.get('user_fault_string'),
-                  operator_fault_string=err.get('operator_fault_string'))
+        # A missing string keeps the exception class's default text.
+        raise exc(**{k: err[k] for k in ('user_fault_string',
+                                         'operator_fault_string')
+                     if err.get(k)})
 
     # Load balancer
     def create_vip_port(self, loadbalancer_id, project_id, vip_dictionary,

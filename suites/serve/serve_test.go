@@ -1,7 +1,6 @@
 package serve_test
 
 import (
-	"encoding/json"
 	"net"
 	"syscall"
 	"time"
@@ -148,11 +147,14 @@ var _ = Describe("ovn-octavia serve", func() {
 		msgs, err := b.agent.WaitCount(ctx, 4)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(msgs).To(Equal(workedExampleStatuses))
-		rows := b.lbRows(ctx)
-		Expect(rows).To(HaveLen(1))
-		Expect(rows[0].Vips).To(Equal(map[string]string{"172.24.4.9:64015": "10.10.10.10:63015"}))
-		Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("pool_"+poolID,
-			"member_"+memberID+"_10.10.10.10:63015_"+memberSub))
+		// The test client's cache catches up with the commits asynchronously.
+		Eventually(func(g Gomega) {
+			rows := b.lbRows(ctx)
+			g.Expect(rows).To(HaveLen(1))
+			g.Expect(rows[0].Vips).To(Equal(map[string]string{"172.24.4.9:64015": "10.10.10.10:63015"}))
+			g.Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("pool_"+poolID,
+				"member_"+memberID+"_10.10.10.10:63015_"+memberSub))
+		}).WithContext(ctx).Should(Succeed())
 	}, SpecTimeout(90*time.Second))
 
 	It("on SIGTERM stops accepting, runs the accepted calls and exits 0", func(ctx SpecContext) {
@@ -173,16 +175,10 @@ var _ = Describe("ovn-octavia serve", func() {
 		Expect(b.agent.StartStatus()).To(Succeed())
 		Eventually(b.serve).WithContext(ctx).WithTimeout(60 * time.Second).Should(gexec.Exit(0))
 		Expect(b.agent.Messages()).To(Equal(workedExampleStatuses[:3]))
-		rows := b.lbRows(ctx)
-		Expect(rows).To(HaveLen(1))
-		Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("listener_"+listenerID, "64015:pool_"+poolID))
+		Eventually(func(g Gomega) {
+			rows := b.lbRows(ctx)
+			g.Expect(rows).To(HaveLen(1))
+			g.Expect(rows[0].ExternalIDs).To(HaveKeyWithValue("listener_"+listenerID, "64015:pool_"+poolID))
+		}).WithContext(ctx).Should(Succeed())
 	}, SpecTimeout(90*time.Second))
 })
-
-// decodeReply decodes a reply for specs that look into its result.
-func decodeReply(raw string) map[string]json.RawMessage {
-	GinkgoHelper()
-	var m map[string]json.RawMessage
-	Expect(json.Unmarshal([]byte(raw), &m)).To(Succeed(), raw)
-	return m
-}
