@@ -37,6 +37,10 @@ const (
 	EventSynced  = "synced"
 )
 
+// deferredRetry is the interval of retries of status roll-ups that could
+// not read the get socket.
+const deferredRetry = 2 * time.Second
+
 // Config configures an Agent.
 type Config struct {
 	// Watcher holds the NB/SB connections and the lock policy. Set
@@ -282,7 +286,17 @@ func (a *Agent) emitStandbyOnce() {
 // loop drains the watcher in bursts.
 func (a *Agent) loop(ctx context.Context, w *watcher.Watcher, h *handlers.Handler) error {
 	for {
-		events, err := w.Next(ctx)
+		nctx, ncancel := ctx, context.CancelFunc(func() {})
+		if h.HasDeferred() {
+			// Roll-ups wait for the get socket: retry them every so often.
+			nctx, ncancel = context.WithTimeout(ctx, deferredRetry)
+		}
+		events, err := w.Next(nctx)
+		ncancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			h.RetryDeferred(ctx)
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -66,6 +67,9 @@ type Config struct {
 type Handler struct {
 	cfg Config
 	log *logrus.Entry
+
+	mu       sync.Mutex
+	deferred map[string]rowChange // roll-ups waiting for the get socket, by row UUID
 }
 
 // New returns a Handler.
@@ -79,7 +83,7 @@ func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = logrus.NewEntry(logrus.StandardLogger())
 	}
-	return &Handler{cfg: cfg, log: cfg.Log}
+	return &Handler{cfg: cfg, log: cfg.Log, deferred: map[string]rowChange{}}
 }
 
 // Result summarizes one HandleBurst call.

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -216,5 +217,25 @@ var _ = Describe("Service_Monitor events", func() {
 		Expect(w.octavia.Count()).To(Equal(0))
 		Expect(w.octavia.StartStatus()).To(Succeed())
 		h.expectOctavia("DEGRADED", "DEGRADED", "DEGRADED", "ONLINE", "ONLINE", "ERROR", "ERROR")
+	})
+
+	It("defers roll-ups while the get socket is unreachable and reports them when Octavia's driver agent is back", func() {
+		w := newWorld()
+		net := newID()
+		w.addNetwork(net, false)
+		h := newHLB(w, net, 3)
+		w.start()
+		get := w.octavia.GetPath()
+		Expect(os.Rename(get, get+".away")).To(Succeed()) // connections to get.sock now fail
+		Expect(w.octavia.StopStatus()).To(Succeed())
+		h.flip("offline", 0)
+		Eventually(h.memberStatus).Should(Equal(h.statusJSON("ERROR", "ONLINE", "ONLINE")))
+		Eventually(w.logs.String).Should(ContainSubstring("status roll-up failed; deferred"))
+		h.flip("offline", 1)
+		Eventually(h.memberStatus).Should(Equal(h.statusJSON("ERROR", "ERROR", "ONLINE")))
+		time.Sleep(3 * time.Second)
+		Expect(os.Rename(get+".away", get)).To(Succeed())
+		Expect(w.octavia.StartStatus()).To(Succeed())
+		h.expectOctavia("DEGRADED", "DEGRADED", "DEGRADED", "ERROR", "ERROR", "ONLINE")
 	})
 })
