@@ -154,29 +154,31 @@ func Sync(ctx context.Context, cfg Config) (Report, error) {
 	for _, lb := range listed {
 		known[lb.ID] = true
 	}
-	todo := listed
+	// With --lb, the report follows the order the ids were given in.
+	todo := make([]*octaviaapi.LoadBalancer, 0, len(listed))
+	for i := range listed {
+		todo = append(todo, &listed[i])
+	}
 	if len(cfg.LBs) > 0 {
-		todo = nil
-		byID := map[string]octaviaapi.LoadBalancer{}
-		for _, lb := range listed {
-			byID[lb.ID] = lb
+		byID := map[string]*octaviaapi.LoadBalancer{}
+		for i := range listed {
+			byID[listed[i].ID] = &listed[i]
 		}
+		todo = todo[:0]
 		for _, id := range cfg.LBs {
-			if lb, ok := byID[id]; ok {
-				todo = append(todo, lb)
-				continue
-			}
-			rep.LBs = append(rep.LBs, LBReport{ID: id, Outcome: OutcomeFailed,
-				Error: "Octavia lists no load balancer with this id and provider ovn"})
+			todo = append(todo, byID[id]) // nil: not an OVN LB of Octavia
 		}
 	}
-	for _, lb := range todo {
-		if err := ctx.Err(); err != nil {
-			rep.LBs = append(rep.LBs, LBReport{ID: lb.ID, Name: lb.Name, Outcome: OutcomeFailed, Error: err.Error()})
-			continue
+	for i, lb := range todo {
+		switch {
+		case lb == nil:
+			rep.LBs = append(rep.LBs, LBReport{ID: cfg.LBs[i], Outcome: OutcomeFailed,
+				Error: "Octavia lists no load balancer with this id and provider ovn"})
+		case ctx.Err() != nil:
+			rep.LBs = append(rep.LBs, LBReport{ID: lb.ID, Name: lb.Name, Outcome: OutcomeFailed, Error: ctx.Err().Error()})
+		default:
+			rep.LBs = append(rep.LBs, s.syncOne(ctx, *lb))
 		}
-		r := s.syncOne(ctx, lb)
-		rep.LBs = append(rep.LBs, r)
 	}
 	if len(cfg.LBs) == 0 {
 		rep.LBs = append(rep.LBs, s.orphans(ctx, known)...)
