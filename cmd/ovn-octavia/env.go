@@ -121,6 +121,12 @@ type env struct {
 	store  *nbtxn.Store
 	driver *provider.Driver
 	log    *logrus.Entry
+
+	// The parts the driver was built from (db-sync uses them too).
+	neutron neutron.Client
+	get     provider.Getter
+	status  provider.StatusSender
+	health  *health.Monitors
 }
 
 func (e *env) Close() {
@@ -187,7 +193,7 @@ func (c *connFlags) open(ctx context.Context, log *logrus.Entry, stderr io.Write
 	store := nbtxn.New(nb, log)
 	hm := health.New(health.Config{Store: store, Neutron: neu, Get: get, Status: status, Log: log})
 	d := provider.New(provider.Config{Store: store, Neutron: neu, Status: status, Get: get, Health: provider.FromMonitors(hm), Log: log})
-	return &env{nb: nb, store: store, driver: d, log: log}, nil
+	return &env{nb: nb, store: store, driver: d, log: log, neutron: neu, get: get, status: status, health: hm}, nil
 }
 
 // statusPrinter writes each status message as one line
