@@ -47,6 +47,8 @@ var env struct {
 	driver  *provider.Driver
 	octavia *fakeoctavia.Server
 	api     *octaviaapi.Client
+	// octaviaURL is the fake Octavia API's root URL.
+	octaviaURL string
 }
 
 var _ = BeforeSuite(func(ctx SpecContext) {
@@ -59,6 +61,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	env.octavia = fakeoctavia.New(token)
 	url, err := env.octavia.Start()
 	Expect(err).NotTo(HaveOccurred())
+	env.octaviaURL = url
 	env.api, err = octaviaapi.NewFromToken(url, token, octaviaapi.WithLogger(tb.Log))
 	Expect(err).NotTo(HaveOccurred())
 }, NodeTimeout(60*time.Second))
