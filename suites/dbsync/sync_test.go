@@ -55,7 +55,16 @@ var _ = Describe("db-sync", func() {
 			octavia.StatusEntry{ID: pa.Members.V[1].MemberID.V, ProvisioningStatus: "ACTIVE", OperatingStatus: "ONLINE"}))
 		Expect(aMsg.HealthMonitors).To(Equal([]octavia.StatusEntry{{ID: pa.HealthMonitor.V.HealthMonitorID.V, ProvisioningStatus: "ACTIVE", OperatingStatus: "ONLINE"}}))
 
-		// Second run: nothing to write.
+		// Second run: nothing to write. A health result the agent recorded
+		// for a monitored member (ERROR) is not overwritten.
+		m1 := pa.Members.V[0].MemberID.V
+		inTxn(ctx, func(t *nbtxn.Txn) {
+			a := t.LBsByName(w.a.LoadBalancerID.V)[0]
+			ms, _ := lbdata.MemberStatusFrom(a.ExternalIDs)
+			ms.Set(m1, "ERROR")
+			ms.Store(a.ExternalIDs)
+		})
+		withError := states(ctx, w.ids()...)
 		rep, st = runSync(ctx, syncConfig())
 		for _, id := range w.ids() {
 			r := lbReport(rep, id)
@@ -64,7 +73,8 @@ var _ = Describe("db-sync", func() {
 		}
 		Expect(st.Transactions).To(BeZero())
 		Expect(st.Operations).To(BeZero())
-		Expect(states(ctx, w.ids()...)).To(Equal(orig))
+		Expect(states(ctx, w.ids()...)).To(Equal(withError))
+		Expect(withError[w.a.LoadBalancerID.V][0].ExternalIDs[lbdata.KeyMemberStatus]).To(ContainSubstring(`"` + m1 + `": "ERROR"`))
 	}, SpecTimeout(60*time.Second))
 
 	It("repairs drift to exactly the original state", func(ctx SpecContext) {
@@ -74,13 +84,19 @@ var _ = Describe("db-sync", func() {
 		la := w.a.Listeners.V[0].ListenerID.V
 		pa := w.a.Pools.V[0]
 		m2 := lbdata.Member{ID: pa.Members.V[1].MemberID.V, IP: "10.1.0.30", Port: "8080", SubnetID: w.sub2}.Entry()
-		extra := lbdata.Member{ID: newID(), IP: "10.1.0.99", Port: "8080", SubnetID: w.sub2}.Entry()
+		extraID := newID()
+		extra := lbdata.Member{ID: extraID, IP: "10.1.0.99", Port: "8080", SubnetID: w.sub2}.Entry()
 		udpListener := lbdata.ListenerKey(w.b.Listeners.V[1].ListenerID.V, true)
 		inTxn(ctx, func(t *nbtxn.Txn) {
 			a := t.LBsByName(aID)[0]
 			delete(a.ExternalIDs, lbdata.ListenerKey(la, true)) // a deleted listener key
 			pk := lbdata.PoolKey(pa.PoolID.V, true)
-			a.ExternalIDs[pk] = strings.TrimSuffix(a.ExternalIDs[pk], ","+m2) + "," + extra                // m2 missing, extra member
+			a.ExternalIDs[pk] = strings.TrimSuffix(a.ExternalIDs[pk], ","+m2) + "," + extra // m2 missing, extra member
+			// The extra member as a member create leaves it: status and mapping.
+			ms, _ := lbdata.MemberStatusFrom(a.ExternalIDs)
+			ms.Set(extraID, "ONLINE")
+			ms.Store(a.ExternalIDs)
+			a.IPPortMappings["10.1.0.99"] = "some-lsp:10.1.0.2"
 			a.ExternalIDs[lbdata.KeyLSRefs] = `{"neutron-` + w.net1 + `": 2, "neutron-` + w.net2 + `": 7}` // wrong count
 			t.DetachSwitch(t.SwitchByName("neutron-"+w.net1).UUID, a)                                      // removed from its switch
 			c := t.LBsByName(cID)[0]
