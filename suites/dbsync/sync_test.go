@@ -216,3 +216,42 @@ var _ = Describe("db-sync", func() {
 		Expect(lbState(ctx, orphan.LoadBalancerID.V)).To(HaveLen(1))
 	}, SpecTimeout(60*time.Second))
 })
+
+var _ = Describe("db-sync admin states", func() {
+	It("applies a member disabled in Octavia like member_update would: OFFLINE, out of vips, unmapped", func(ctx SpecContext) {
+		w := buildWorld(ctx)
+		aID := w.a.LoadBalancerID.V
+		pa := &w.a.Pools.V[0]
+		m2 := pa.Members.V[1]
+		before := lbState(ctx, aID)[0]
+		Expect(before.Vips).To(Equal(map[string]string{"10.0.0.10:80": "10.0.0.20:8080,10.1.0.30:8080"}))
+		Expect(before.IPPortMappings).To(HaveKey("10.1.0.30"))
+
+		pa.Members.V[1].AdminStateUp = some(false)
+		publishTree(w.a)
+		rep, _ := runSync(ctx, syncConfig())
+		Expect(lbReport(rep, aID).Outcome).To(Equal(dbsync.OutcomeRepaired))
+		after := lbState(ctx, aID)[0]
+		ms, err := lbdata.MemberStatusFrom(after.ExternalIDs)
+		Expect(err).To(BeNil())
+		st, _ := ms.Get(m2.MemberID.V)
+		Expect(st).To(Equal("OFFLINE"))
+		Expect(after.Vips).To(Equal(map[string]string{"10.0.0.10:80": "10.0.0.20:8080"}))
+		Expect(after.IPPortMappings).NotTo(HaveKey("10.1.0.30"))
+		Expect(after.IPPortMappings).To(HaveKey("10.0.0.20"))
+
+		// The same change through the provider leaves the same row.
+		w2 := buildWorld(ctx)
+		old := w2.a.Pools.V[0].Members.V[1]
+		upd := old
+		upd.AdminStateUp = some(false)
+		Expect(env.driver.MemberUpdate(ctx, &old, &upd)).To(Succeed())
+		viaProvider := lbState(ctx, w2.a.LoadBalancerID.V)[0]
+		Expect(viaProvider.Vips).To(Equal(map[string]string{"10.0.0.10:80": "10.0.0.20:8080"}))
+		Expect(viaProvider.IPPortMappings).To(HaveLen(len(after.IPPortMappings)))
+		Expect(viaProvider.ExternalIDs[lbdata.KeyMemberStatus]).To(Equal(
+			`{"` + w2.a.Pools.V[0].Members.V[0].MemberID.V + `": "ONLINE", "` + old.MemberID.V + `": "OFFLINE"}`))
+		Expect(after.ExternalIDs[lbdata.KeyMemberStatus]).To(Equal(
+			`{"` + pa.Members.V[0].MemberID.V + `": "ONLINE", "` + m2.MemberID.V + `": "OFFLINE"}`))
+	}, SpecTimeout(60*time.Second))
+})
