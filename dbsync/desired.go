@@ -70,11 +70,17 @@ func (s *syncer) desired(ctx context.Context, olb *octavia.LoadBalancer) (*desir
 		for _, r := range existing {
 			t.DeleteLB(r)
 		}
-		warns, err := s.cfg.Driver.BuildLoadBalancer(ctx, t, olb, extra)
+		problems, err := s.cfg.Driver.BuildLoadBalancer(ctx, t, olb, extra)
 		if err != nil {
 			return err
 		}
-		out.warnings = append(out.warnings, warns...)
+		if len(problems) > 0 {
+			// A member that could not be associated or an HM that could not
+			// be written (Neutron unreachable, a subnet gone) would make the
+			// computed rows miss switch references or mappings the real rows
+			// rightly have: applying them would break a working LB.
+			return fmt.Errorf("the provider could not build every object: %s", strings.Join(problems, "; "))
+		}
 		for _, r := range t.LBsByName(lbID) {
 			out.rows = append(out.rows, captureRow(t, r))
 		}

@@ -23,9 +23,10 @@ import (
 // returns the *octavia.ProviderError, with t unchanged. Problems that the
 // provider reports per object rather than failing the create (a member
 // whose association failed, a health monitor that could not be written or
-// whose HM port is unavailable) are returned as warnings.
+// whose HM port is unavailable) are returned as problems; the rows are then
+// incomplete (db-sync refuses to apply them).
 func (d *Driver) BuildLoadBalancer(ctx context.Context, t *nbtxn.Txn, lb *octavia.LoadBalancer,
-	extra map[string]string) (warnings []string, err error) {
+	extra map[string]string) (problems []string, err error) {
 	lb, err = d.prepareLBCreate(lb)
 	if err != nil {
 		return nil, err
@@ -47,19 +48,19 @@ func (d *Driver) BuildLoadBalancer(ctx context.Context, t *nbtxn.Txn, lb *octavi
 		switch {
 		case s.hm == nil:
 		case s.hmErr != nil:
-			warnings = append(warnings, fmt.Sprintf("health monitor %s: %v", s.hm.HMID, s.hmErr))
+			problems = append(problems, fmt.Sprintf("health monitor %s: %v", s.hm.HMID, s.hmErr))
 		case s.hm.PortErr != nil:
-			warnings = append(warnings, fmt.Sprintf("health monitor %s: %v", s.hm.HMID, s.hm.PortErr))
+			problems = append(problems, fmt.Sprintf("health monitor %s: %v", s.hm.HMID, s.hm.PortErr))
 		case s.hm.LB == "":
-			warnings = append(warnings, fmt.Sprintf("health monitor %s: no row holds pool %s", s.hm.HMID, s.hm.PoolID))
+			problems = append(problems, fmt.Sprintf("health monitor %s: no row holds pool %s", s.hm.HMID, s.hm.PoolID))
 		}
 	}
 	for _, r := range children.rollUps {
 		for _, m := range r.results {
 			if m.failed {
-				warnings = append(warnings, fmt.Sprintf("member %s: association failed (see log)", m.id))
+				problems = append(problems, fmt.Sprintf("member %s: association failed (see log)", m.id))
 			}
 		}
 	}
-	return warnings, nil
+	return problems, nil
 }

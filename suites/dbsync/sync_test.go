@@ -255,3 +255,22 @@ var _ = Describe("db-sync admin states", func() {
 			`{"` + pa.Members.V[0].MemberID.V + `": "ONLINE", "` + m2.MemberID.V + `": "OFFLINE"}`))
 	}, SpecTimeout(60*time.Second))
 })
+
+var _ = Describe("db-sync with Neutron failing", func() {
+	It("fails the LB whose rows cannot be computed completely and leaves its rows alone", func(ctx SpecContext) {
+		w := buildWorld(ctx)
+		aID := w.a.LoadBalancerID.V
+		inTxn(ctx, func(t *nbtxn.Txn) { t.LBsByName(aID)[0].ExternalIDs[lbdata.KeyLSRefs] = "{}" })
+		drifted := lbState(ctx, aID)
+		// Only this spec's subnet fails (later specs use fresh ids).
+		env.tb.FakeNeutron.FailNext("GET", "/v2.0/subnets/"+w.sub2, 500, 100)
+		cfg := syncConfig()
+		cfg.LBs = []string{aID}
+		rep, st := runSync(ctx, cfg)
+		Expect(st.Transactions).To(BeZero())
+		Expect(rep.LBs[0].Outcome).To(Equal(dbsync.OutcomeFailed))
+		Expect(rep.LBs[0].Error).To(HavePrefix("compute the NB rows: the provider could not build every object: member " +
+			w.a.Pools.V[0].Members.V[1].MemberID.V + ": association failed"))
+		Expect(lbState(ctx, aID)).To(Equal(drifted))
+	}, SpecTimeout(60*time.Second))
+})
