@@ -79,6 +79,8 @@ type resyncState struct {
 	// attachedTo maps LB UUIDs to the switches/routers holding them now.
 	lbSwitches map[string][]*nb.LogicalSwitch
 	lbRouters  map[string][]*nb.LogicalRouter
+	// ifSwitches caches interfaceSwitches per router UUID.
+	ifSwitches map[string][]string
 }
 
 func (b *burst) resyncAssociations() {
@@ -90,6 +92,7 @@ func (b *burst) resyncAssociations() {
 		switchIPs:  map[string]map[string]bool{},
 		lbSwitches: map[string][]*nb.LogicalSwitch{},
 		lbRouters:  map[string][]*nb.LogicalRouter{},
+		ifSwitches: map[string][]string{},
 	}
 	for _, ls := range b.t.Switches() {
 		for _, p := range ls.Ports {
@@ -238,10 +241,20 @@ func (rs *resyncState) reconcile(lb *nb.LoadBalancer) error {
 			wantLS[ls.UUID] = true
 		}
 	}
+	// Router-interface creations copy every row of the router to the new
+	// switch whatever its IP version (events-and-status §4.1 step 3), so a
+	// row may rightly sit on any interface switch of its routers: such
+	// attachments are kept, though not created.
+	tolerated := map[string]bool{}
+	for _, lr := range routers {
+		for _, ls := range rs.interfaceSwitches(lr) {
+			tolerated[ls] = true
+		}
+	}
 	haveLS := map[string]bool{}
 	for _, ls := range rs.lbSwitches[lb.UUID] {
 		haveLS[ls.UUID] = true
-		if !wantLS[ls.UUID] {
+		if !wantLS[ls.UUID] && !tolerated[ls.UUID] {
 			t.DetachSwitch(ls.UUID, lb)
 		}
 	}
@@ -288,6 +301,27 @@ func (rs *resyncState) reconcile(lb *nb.LoadBalancer) error {
 		lb.ExternalIDs[lbdata.KeyLRRef] = strings.Join(names, ",")
 	}
 	return nil
+}
+
+// interfaceSwitches returns the UUIDs of the switches behind the router's
+// non-gateway interfaces (those LRP creations copy router rows to),
+// provider networks excluded.
+func (rs *resyncState) interfaceSwitches(lr *nb.LogicalRouter) []string {
+	if out, ok := rs.ifSwitches[lr.UUID]; ok {
+		return out
+	}
+	var out []string
+	for _, p := range lr.Ports {
+		lrp := rs.b.t.LRP(p)
+		if lrp == nil || assoc.IsGatewayLRP(lrp) || pyBool(lrp.ExternalIDs[lrpIsExtGWKey]) {
+			continue
+		}
+		if ls := rs.b.t.SwitchByName(assoc.OVNName(lrp.ExternalIDs[lrpNetworkNameKey])); ls != nil && !assoc.IsProviderNetwork(ls) {
+			out = append(out, ls.UUID)
+		}
+	}
+	rs.ifSwitches[lr.UUID] = out
+	return out
 }
 
 // sameNames reports whether an lr_ref value lists exactly names in order

@@ -143,4 +143,33 @@ var _ = Describe("router interface events", func() {
 		Eventually(func() []string { return w.onRouter(t.r) }).Should(ContainElement(lb3ID))
 		Consistently(func() []string { return w.onSwitch(nx) }).Should(Equal([]string{lb3ID}))
 	})
+
+	It("attaches through a router only to switches of the VIP's IP version, and never adds router LBs to a provider network", func() {
+		w := newWorld()
+		t := newTopo(w)
+		n6, pn2 := newID(), newID()
+		w.addNetwork(n6, false)
+		w.addNetwork(pn2, true)
+		a := w.start()
+		// R's rows are copied to a new IPv6 network: step 3 has no IP rule.
+		w.addInterface(t.r, n6, "fd00:6::1/64", false)
+		Eventually(func() []string { return w.onSwitch(n6) }).Should(Equal(sorted(t.lb1ID, t.pfName)))
+		// A restart (full resync) keeps that state.
+		a.stop()
+		a = w.start()
+		Consistently(func() []string { return w.onSwitch(n6) }).Should(Equal(sorted(t.lb1ID, t.pfName)))
+
+		// A provider network behind a non-gateway port gets none of R's rows.
+		w.addInterface(t.r, pn2, "172.26.0.1/24", false)
+		Consistently(func() []string { return w.onSwitch(pn2) }).Should(BeEmpty())
+		// IPv4 LB2 joins R and R's IPv4 switches only (not N6).
+		t.step1AddN2()
+		Eventually(func() []string { return w.onRouter(t.r) }).Should(Equal(sorted(t.lb1ID, t.lb2ID, t.pfName)))
+		Eventually(func() []string { return w.onSwitch(t.n1) }).Should(ContainElement(t.lb2ID))
+		Consistently(func() []string { return w.onSwitch(n6) }).Should(Equal(sorted(t.lb1ID, t.pfName)))
+		// The provider network is an IPv4 switch of R: NB §13.4 does not
+		// filter it when a row is attached to R (only step 3 skips it).
+		Expect(w.onSwitch(pn2)).To(Equal(sorted(t.lb2ID)))
+		_ = a
+	})
 })
