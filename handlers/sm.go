@@ -33,8 +33,8 @@ func bracketIPv6(ip string) string {
 }
 
 func smKeyOf(sm *sb.ServiceMonitor) smKey {
-	proto := ""
-	if sm.Protocol != nil {
+	proto := sb.ServiceMonitorProtocolTCP // ovn-northd's default for an empty protocol
+	if sm.Protocol != nil && *sm.Protocol != "" {
 		proto = *sm.Protocol
 	}
 	return smKey{
