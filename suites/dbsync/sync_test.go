@@ -274,3 +274,22 @@ var _ = Describe("db-sync with Neutron failing", func() {
 		Expect(lbState(ctx, aID)).To(Equal(drifted))
 	}, SpecTimeout(60*time.Second))
 })
+
+var _ = Describe("db-sync protocol rows", func() {
+	It("deletes the row of a protocol Octavia no longer has and keeps the other row", func(ctx SpecContext) {
+		w := buildWorld(ctx)
+		bID := w.b.LoadBalancerID.V
+		before := lbState(ctx, bID)
+		Expect(before).To(HaveLen(2))
+		w.b.Listeners.V = w.b.Listeners.V[:1]
+		w.b.Pools.V = w.b.Pools.V[:1]
+		publishTree(w.b)
+
+		rep, st := runSync(ctx, syncConfig())
+		Expect(st.Transactions).To(Equal(int64(1)))
+		Expect(lbReport(rep, bID).Changes).To(Equal([]string{"row udp: deleted (no listener or pool of that protocol in Octavia)"}))
+		after := lbState(ctx, bID)
+		Expect(after).To(Equal(before[:1]))
+		Expect(after[0].Protocol).To(Equal("tcp"))
+	}, SpecTimeout(60*time.Second))
+})
