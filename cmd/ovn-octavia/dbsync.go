@@ -101,6 +101,7 @@ func runDBSync(ctx context.Context, args []string, std stdio) int {
 		log.WithError(err).Error("db-sync: setup failed")
 		return exitError
 	}
+	cf.dryRun = dryRun
 	e, err := cf.open(ctx, log, std.err)
 	if err != nil {
 		log.WithError(err).Error("db-sync: setup failed")

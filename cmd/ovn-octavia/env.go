@@ -36,6 +36,10 @@ type connFlags struct {
 	getSocket    string
 
 	logLevel string
+
+	// dryRun makes Neutron writes no-ops (db-sync --dry-run): the run reads
+	// everything it needs and changes nothing outside this process.
+	dryRun bool
 }
 
 // The defaults of these flags come from the same environment variables as
@@ -179,6 +183,9 @@ func (c *connFlags) open(ctx context.Context, log *logrus.Entry, stderr io.Write
 	if err != nil {
 		nb.Close()
 		return nil, err
+	}
+	if c.dryRun {
+		neu = neutron.DryRun(neu, log)
 	}
 	var status provider.StatusSender
 	if c.statusSocket != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/dbsync"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
+	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 )
 
 var _ = Describe("ovn-octavia db-sync", Ordered, func() {
@@ -72,6 +73,35 @@ var _ = Describe("ovn-octavia db-sync", Ordered, func() {
 		Expect(out).To(Equal(bID + " (" + w.b.Name.V + "): ok\n  ! Floating IP not found for loadbalancer " + bID + "\n" +
 			cID + " (" + w.c.Name.V + "): failed\n  error: the get socket does not know the load balancer\n" +
 			"db-sync: 1 in sync, 0 repaired, 1 failed, 0 orphan(s)\n"))
+	}, SpecTimeout(60*time.Second))
+
+	It("sends no write to Neutron in a dry run, even when an HM port has to be re-created", func(ctx SpecContext) {
+		w := buildWorld(ctx)
+		aID := w.a.LoadBalancerID.V
+		var hmPorts []string
+		for _, p := range env.tb.FakeNeutron.Ports() {
+			if strings.HasPrefix(p.Name, "ovn-lb-hm-") {
+				hmPorts = append(hmPorts, p.ID)
+			}
+		}
+		Expect(hmPorts).NotTo(BeEmpty())
+		nc, err := neutron.NewFromToken(env.tb.FakeNeutron.URL(), token)
+		Expect(err).NotTo(HaveOccurred())
+		for _, id := range hmPorts {
+			Expect(nc.DeletePort(ctx, id)).To(Succeed())
+		}
+		before := states(ctx, aID)
+		env.tb.FakeNeutron.ResetRequests()
+
+		_, stderr, code := run(ctx, "--dry-run", "--lb", aID)
+		Expect(code).To(Equal(0), stderr)
+		for _, r := range env.tb.FakeNeutron.Requests() {
+			Expect(r.Method).To(Equal("GET"), "dry run sent %s %s", r.Method, r.Path)
+		}
+		for _, p := range env.tb.FakeNeutron.Ports() {
+			Expect(p.Name).NotTo(HavePrefix("ovn-lb-hm-"))
+		}
+		Expect(states(ctx, aID)).To(Equal(before))
 	}, SpecTimeout(60*time.Second))
 
 	It("refuses bad flags with exit 2 before connecting", func(ctx SpecContext) {
