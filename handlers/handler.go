@@ -209,6 +209,11 @@ type burst struct {
 	members map[string]map[string]string
 	// nats indexes NAT working copies by neutron:fip_port_id.
 	nats map[string]*nb.NAT
+	// lsUUIDs, lrSwitches and lrByName cache switch and router lookups
+	// (routers.go).
+	lsUUIDs    map[string]string
+	lrSwitches map[string]map[string]string
+	lrByName   map[string]*nb.LogicalRouter
 }
 
 func newBurst(t *nbtxn.Txn, log *logrus.Entry) *burst {
