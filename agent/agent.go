@@ -308,7 +308,10 @@ func (a *Agent) loop(ctx context.Context, w *watcher.Watcher, h *handlers.Handle
 		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		stop := context.AfterFunc(ctx, func() { time.AfterFunc(a.cfg.ShutdownGrace/2, cancel) })
 		res, err := h.HandleBurst(bctx, events)
-		if err != nil && !res.Resynced && hasResync(events) {
+		if err != nil && !res.Resynced && bctx.Err() == nil {
+			// The burst's NB transaction failed (NB gone, endless
+			// conflicts): its events are lost, so reconcile everything
+			// from NB instead, retrying until it succeeds.
 			res, err = a.retryResync(bctx, h, err)
 		}
 		stop()
@@ -329,17 +332,8 @@ func (a *Agent) loop(ctx context.Context, w *watcher.Watcher, h *handlers.Handle
 	}
 }
 
-func hasResync(events []watcher.Event) bool {
-	for _, e := range events {
-		if _, ok := e.(watcher.Resync); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// retryResync repeats a failed full resync with back-off until it succeeds
-// or ctx ends: until it does, associations and statuses may be stale.
+// retryResync runs full resyncs with back-off until one succeeds or ctx
+// ends: until then, associations and statuses may be stale.
 func (a *Agent) retryResync(ctx context.Context, h *handlers.Handler, first error) (handlers.Result, error) {
 	delay := 500 * time.Millisecond
 	err := first
