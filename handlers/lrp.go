@@ -140,7 +140,14 @@ func (b *burst) lrpDeleted(lrp *nb.LogicalRouterPort) {
 		// ls_refs rules without writing ls_refs: a switch missing from
 		// ls_refs or counted once loses the row; a higher count keeps it.
 		if lb := b.t.LB(uuid); lb != nil && !isForeign(lb) {
-			refs, _ := lbdata.LSRefsFrom(lb.ExternalIDs) // corrupt counts as {}, as in the reference
+			refs, cerr := lbdata.LSRefsFrom(lb.ExternalIDs)
+			if cerr != nil {
+				// The reference reads it as {} and removes the row; a row
+				// we cannot read is left alone instead.
+				log.WithError(cerr).WithFields(logrus.Fields{"lb": lb.Name, "lb_uuid": lb.UUID}).
+					Error("corrupt ls_refs, row skipped")
+				continue
+			}
 			if n, _ := refs.Count(ls.Name); n > 1 {
 				continue
 			}
