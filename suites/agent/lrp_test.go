@@ -172,4 +172,31 @@ var _ = Describe("router interface events", func() {
 		Expect(w.onSwitch(pn2)).To(Equal(sorted(t.lb2ID)))
 		_ = a
 	})
+
+	It("reproduces the §4.2 quirk: an LB with only a member on the removed network leaves the router and its own VIP switch", func() {
+		w := newWorld()
+		t := newTopo(w)
+		lb3ID := newID()
+		// LB3: VIP on N2, one member on N1; attached as the provider would
+		// once N2 is on R (N2, R and R's switches N1, N2).
+		a := w.start()
+		t.step1AddN2()
+		t.expectAfterStep1()
+		lb3 := w.addLB(lbSpec{ID: lb3ID, VIP: "10.2.0.30", VIPPort: newID(),
+			Ext:      map[string]string{"ls_refs": lsRefs(swName(t.n2), 1, swName(t.n1), 1), "lr_ref": rtrName(t.r)},
+			Switches: []string{t.n1, t.n2}, Routers: []string{t.r}})
+		t.step3RemoveN1()
+		Eventually(func() []string { return w.onRouter(t.r) }).Should(Equal(sorted(t.lb2ID, t.pfName)))
+		Eventually(func() map[string]string { return w.ext(lb3) }).ShouldNot(HaveKey("lr_ref"))
+		Expect(w.onSwitch(t.n2)).To(Equal(sorted(t.lb2ID, t.pfName)), "LB3 left its own VIP switch")
+		Expect(w.onSwitch(t.n1)).To(Equal(sorted(t.lb1ID, lb3ID)))
+		Expect(w.ext(lb3)).To(HaveKeyWithValue("ls_refs", lsRefs(swName(t.n2), 1, swName(t.n1), 1)))
+
+		// A full resync (restart) restores NB §13.4: LB3's VIP subnet is on R.
+		a.stop()
+		w.start()
+		Expect(w.onRouter(t.r)).To(Equal(sorted(t.lb2ID, lb3ID, t.pfName)))
+		Expect(w.onSwitch(t.n2)).To(Equal(sorted(t.lb2ID, lb3ID, t.pfName)))
+		Expect(w.ext(lb3)).To(HaveKeyWithValue("lr_ref", rtrName(t.r)))
+	})
 })
