@@ -300,6 +300,7 @@ func (a *Agent) loop(ctx context.Context, w *watcher.Watcher, h *handlers.Handle
 		if err != nil {
 			return err
 		}
+		events = a.gather(ctx, w, events)
 		if a.cfg.Watcher.DisableLock || w.HasLock() {
 			a.setActive(true)
 		}
@@ -330,6 +331,31 @@ func (a *Agent) loop(ctx context.Context, w *watcher.Watcher, h *handlers.Handle
 			return ctx.Err()
 		}
 	}
+}
+
+// Burst gathering: a storm (thousands of Service_Monitor rows flipping in
+// one SB transaction) reaches the queue over tens of milliseconds; waiting
+// for the queue to stay quiet for gatherQuiet (at most gatherMax in all)
+// turns it into one burst - one NB transaction, one status message -
+// instead of several.
+const (
+	gatherQuiet = 20 * time.Millisecond
+	gatherMax   = 250 * time.Millisecond
+)
+
+// gather appends whatever the watcher queues until it stays quiet.
+func (a *Agent) gather(ctx context.Context, w *watcher.Watcher, events []watcher.Event) []watcher.Event {
+	deadline := time.Now().Add(gatherMax)
+	for time.Now().Before(deadline) {
+		qctx, cancel := context.WithTimeout(ctx, gatherQuiet)
+		more, err := w.Next(qctx)
+		cancel()
+		if err != nil || len(more) == 0 {
+			return events
+		}
+		events = append(events, more...)
+	}
+	return events
 }
 
 // retryResync runs full resyncs with back-off until one succeeds or ctx
