@@ -3,6 +3,7 @@ package nbtxn_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -310,4 +311,73 @@ func TestAfterCommitRunsOnlyAfterSuccess(t *testing.T) {
 	if lbs := e.lbs(t, 1); len(lbs) != 1 {
 		t.Fatalf("the NB change must stand: %+v", lbs)
 	}
+}
+
+// Reads inside a Txn see its own attach, detach and delete at once, and the
+// committed sets equal what the last read showed.
+func TestMembershipReadsSeePendingChanges(t *testing.T) {
+	e := newEnv(t)
+	lsUUID := e.createSwitch(t, "neutron-net1")
+	if err := e.store.Run(e.ctx, func(tx *nbtxn.Txn) error {
+		for _, name := range []string{"a", "b", "c"} {
+			tx.AttachSwitch(lsUUID, tx.CreateLB(&nb.LoadBalancer{Name: name}))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually(t, func(tx *nbtxn.Txn) bool { return len(tx.Switch(lsUUID).LoadBalancer) == 3 })
+
+	var last []string
+	if err := e.store.Run(e.ctx, func(tx *nbtxn.Txn) error {
+		a, b, c := tx.LBsByName("a")[0], tx.LBsByName("b")[0], tx.LBsByName("c")[0]
+		tx.DetachSwitch(lsUUID, a)
+		if got := tx.Switch(lsUUID).LoadBalancer; len(got) != 2 || contains(got, a.UUID) {
+			return fmt.Errorf("after detach: %v", got)
+		}
+		d := tx.CreateLB(&nb.LoadBalancer{Name: "d"})
+		tx.AttachSwitch(lsUUID, d)
+		tx.AttachSwitch(lsUUID, b) // already there
+		tx.DeleteLB(c)
+		last = tx.Switch(lsUUID).LoadBalancer
+		if len(last) != 2 || !contains(last, b.UUID) || !contains(last, d.UUID) {
+			return fmt.Errorf("after attach/delete: %v (b=%s d=%s)", last, b.UUID, d.UUID)
+		}
+		if sw := tx.SwitchesOf(d); len(sw) != 1 || sw[0].UUID != lsUUID {
+			return fmt.Errorf("SwitchesOf(new row) = %v", sw)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ls := &nb.LogicalSwitch{UUID: lsUUID}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := e.other.Get(e.ctx, ls); err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, uuid := range ls.LoadBalancer {
+			row := &nb.LoadBalancer{UUID: uuid}
+			if err := e.other.Get(e.ctx, row); err == nil {
+				names[row.Name] = true
+			}
+		}
+		if len(ls.LoadBalancer) == 2 && names["b"] && names["d"] {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("switch holds %v (%v), want b and d", ls.LoadBalancer, names)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func contains(set []string, v string) bool {
+	for _, s := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
 }

@@ -38,6 +38,10 @@ type Txn struct {
 	// Membership changes of Logical_Switch/Logical_Router load_balancer sets:
 	// table -> switch/router UUID -> LB UUID -> true (insert) / false (delete).
 	members map[string]map[string]map[string]bool
+	// The resulting sets, built on first read and then kept up to date by
+	// every attach/detach/delete: a burst attaching a thousand LBs to one
+	// switch reads that switch after each attach.
+	effective map[string]map[string]*memberSet
 
 	lsByName map[string]string
 	lrByName map[string]string
@@ -63,6 +67,10 @@ func newTxn(s *Store) *Txn {
 		lrRows:    map[string]*nb.LogicalRouter{},
 		natOrig:   map[string]*nb.NAT{},
 		members: map[string]map[string]map[string]bool{
+			nb.LogicalSwitchTable: {},
+			nb.LogicalRouterTable: {},
+		},
+		effective: map[string]map[string]*memberSet{
 			nb.LogicalSwitchTable: {},
 			nb.LogicalRouterTable: {},
 		},
@@ -225,6 +233,9 @@ func (t *Txn) DeleteLB(lb *nb.LoadBalancer) {
 		for _, lbs := range t.members[table] {
 			delete(lbs, lb.UUID)
 		}
+		for _, set := range t.effective[table] {
+			set.remove(lb.UUID)
+		}
 	}
 }
 
@@ -327,7 +338,7 @@ func (t *Txn) Switch(uuid string) *nb.LogicalSwitch {
 		return nil
 	}
 	ls := *base
-	ls.LoadBalancer = t.applyMembership(nb.LogicalSwitchTable, uuid, base.LoadBalancer)
+	ls.LoadBalancer = t.membership(nb.LogicalSwitchTable, uuid, base.LoadBalancer)
 	return &ls
 }
 
@@ -358,7 +369,7 @@ func (t *Txn) Router(uuid string) *nb.LogicalRouter {
 		return nil
 	}
 	lr := *base
-	lr.LoadBalancer = t.applyMembership(nb.LogicalRouterTable, uuid, base.LoadBalancer)
+	lr.LoadBalancer = t.membership(nb.LogicalRouterTable, uuid, base.LoadBalancer)
 	return &lr
 }
 
@@ -479,33 +490,76 @@ func (t *Txn) setMember(table, owner, lb string, insert bool) {
 		byOwner[owner] = map[string]bool{}
 	}
 	byOwner[owner][lb] = insert
+	if set := t.effective[table][owner]; set != nil {
+		if insert {
+			set.add(lb)
+		} else {
+			set.remove(lb)
+		}
+	}
 }
 
-// applyMembership returns the owner's load_balancer set with pending changes
-// applied, sorted.
-func (t *Txn) applyMembership(table, owner string, current []string) []string {
-	if len(t.members[table][owner]) == 0 && len(t.lbDeleted) == 0 {
-		return current // read-only, shared with the Txn's base copy
-	}
-	set := map[string]bool{}
-	for _, uuid := range current {
-		if !t.lbDeleted[uuid] {
-			set[uuid] = true
+// membership returns the owner's load_balancer set with this Txn's changes
+// applied: the cache order, then LBs attached in this Txn in attach order.
+func (t *Txn) membership(table, owner string, current []string) []string {
+	set := t.effective[table][owner]
+	if set == nil {
+		if len(t.members[table][owner]) == 0 && len(t.lbDeleted) == 0 {
+			return current // read-only, shared with the Txn's base copy
 		}
-	}
-	for lb, insert := range t.members[table][owner] {
-		if insert {
-			set[lb] = true
-		} else {
-			delete(set, lb)
+		set = newMemberSet(current)
+		for _, uuid := range current {
+			if t.lbDeleted[uuid] {
+				set.remove(uuid)
+			}
 		}
+		for _, lb := range sortedKeys(t.members[table][owner]) {
+			if t.members[table][owner][lb] {
+				set.add(lb)
+			} else {
+				set.remove(lb)
+			}
+		}
+		t.effective[table][owner] = set
 	}
-	out := make([]string, 0, len(set))
-	for uuid := range set {
-		out = append(out, uuid)
+	return append([]string(nil), set.list...)
+}
+
+// memberSet is an ordered set of LB UUIDs with O(1) add and remove.
+type memberSet struct {
+	list []string
+	idx  map[string]int
+}
+
+func newMemberSet(uuids []string) *memberSet {
+	s := &memberSet{list: make([]string, 0, len(uuids)), idx: make(map[string]int, len(uuids))}
+	for _, u := range uuids {
+		s.add(u)
 	}
-	sort.Strings(out)
-	return out
+	return s
+}
+
+func (s *memberSet) add(u string) {
+	if _, ok := s.idx[u]; ok {
+		return
+	}
+	s.idx[u] = len(s.list)
+	s.list = append(s.list, u)
+}
+
+// remove keeps the order of the others: membership reads feed the order of
+// work done on them, which must not depend on removal history.
+func (s *memberSet) remove(u string) {
+	i, ok := s.idx[u]
+	if !ok {
+		return
+	}
+	copy(s.list[i:], s.list[i+1:])
+	s.list = s.list[:len(s.list)-1]
+	delete(s.idx, u)
+	for j := i; j < len(s.list); j++ {
+		s.idx[s.list[j]] = j
+	}
 }
 
 // SwitchesOf returns the switches whose load_balancer set holds lb.
