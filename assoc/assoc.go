@@ -181,14 +181,9 @@ func SwitchesOfRouter(t *nbtxn.Txn, lr *nb.LogicalRouter, vip string) []*nb.Logi
 // AttachToRouter attaches the row to lr and to every switch of lr
 // (SwitchesOfRouter for the row's `neutron:vip`), and appends lr's name to
 // `lr_ref`. `ls_refs` is not touched: router-driven associations are not
-// counted (NB §13.2).
+// counted (NB §13.2). Callers attaching many rows in one Txn use a Resolver.
 func AttachToRouter(t *nbtxn.Txn, lb *nb.LoadBalancer, lr *nb.LogicalRouter) {
-	t.AttachRouter(lr.UUID, lb)
-	for _, ls := range SwitchesOfRouter(t, lr, lb.ExternalIDs[lbdata.KeyVIP]) {
-		t.AttachSwitch(ls.UUID, lb)
-	}
-	ensureExternalIDs(lb)
-	lb.ExternalIDs[lbdata.KeyLRRef] = lbdata.LRRefAdd(lb.ExternalIDs[lbdata.KeyLRRef], lr.Name)
+	NewResolver(t).AttachToRouter(lb, lr)
 }
 
 // DetachFromRouter is the router half of a router-interface removal
@@ -199,48 +194,15 @@ func AttachToRouter(t *nbtxn.Txn, lb *nb.LoadBalancer, lr *nb.LogicalRouter) {
 // still listed in the remaining `lr_ref`. Note that this also removes the
 // row from its own VIP switch when that switch hangs off lr: that is the
 // reference's NB end state, and callers that want otherwise must re-add it.
+// Callers detaching many rows in one Txn use a Resolver.
 func DetachFromRouter(t *nbtxn.Txn, lb *nb.LoadBalancer, lr *nb.LogicalRouter) {
-	ensureExternalIDs(lb)
-	if cur, ok := lb.ExternalIDs[lbdata.KeyLRRef]; ok {
-		rest, remains := lbdata.LRRefRemove(cur, lr.Name)
-		if remains {
-			lb.ExternalIDs[lbdata.KeyLRRef] = rest
-		} else {
-			delete(lb.ExternalIDs, lbdata.KeyLRRef)
-		}
-		t.DetachRouter(lr.UUID, lb)
-	}
-	keep := switchesOfRefRouters(t, lb, lr.Name)
-	for _, ls := range SwitchesOfRouter(t, lr, lb.ExternalIDs[lbdata.KeyVIP]) {
-		if !keep[ls.Name] {
-			t.DetachSwitch(ls.UUID, lb)
-		}
-	}
-}
-
-// switchesOfRefRouters returns the names of the switches of every router
-// listed in the row's `lr_ref` other than except.
-func switchesOfRefRouters(t *nbtxn.Txn, lb *nb.LoadBalancer, except string) map[string]bool {
-	out := map[string]bool{}
-	for _, name := range lbdata.LRRefs(lb.ExternalIDs[lbdata.KeyLRRef]) {
-		if name == except {
-			continue
-		}
-		lr := t.RouterByName(name)
-		if lr == nil {
-			continue
-		}
-		for _, ls := range SwitchNamesOfRouter(t, lr, lb.ExternalIDs[lbdata.KeyVIP]) {
-			out[ls] = true
-		}
-	}
-	return out
+	NewResolver(t).DetachFromRouter(lb, lr)
 }
 
 // RoutedSwitches returns the names of the switches the row reaches through
 // the routers listed in its `lr_ref`.
 func RoutedSwitches(t *nbtxn.Txn, lb *nb.LoadBalancer) map[string]bool {
-	return switchesOfRefRouters(t, lb, "")
+	return NewResolver(t).RoutedSwitches(lb, "")
 }
 
 // LSRefs returns the row's parsed `ls_refs`; a missing or unparseable value

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/assoc"
 	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
@@ -209,15 +210,14 @@ type burst struct {
 	members map[string]map[string]string
 	// nats indexes NAT working copies by neutron:fip_port_id.
 	nats map[string]*nb.NAT
-	// lsUUIDs, lrSwitches and lrByName cache switch and router lookups
-	// (routers.go).
-	lsUUIDs    map[string]string
-	lrSwitches map[string]map[string]string
-	lrByName   map[string]*nb.LogicalRouter
+	// routes applies the router association rules with each router's
+	// switches resolved once per burst (assoc.Resolver).
+	routes *assoc.Resolver
 }
 
 func newBurst(t *nbtxn.Txn, log *logrus.Entry) *burst {
-	return &burst{t: t, log: log, statuses: map[string]*memberStatuses{}, members: map[string]map[string]string{}}
+	return &burst{t: t, log: log, statuses: map[string]*memberStatuses{}, members: map[string]map[string]string{},
+		routes: assoc.NewResolver(t)}
 }
 
 // flush writes the cached member statuses into the rows.

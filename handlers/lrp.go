@@ -78,7 +78,7 @@ func (b *burst) lrpCreated(lrp *nb.LogicalRouterPort) {
 			// is unknown) are never modified (nb-data-contract §3.3).
 			continue
 		}
-		b.attachToRouter(lb, lr)
+		b.routes.AttachToRouter(lb, lr)
 		log.WithFields(logrus.Fields{"lb": lb.Name, "lb_uuid": lb.UUID, "router": lr.Name}).Debug("attached LB to router")
 	}
 	if isGW {
@@ -130,7 +130,7 @@ func (b *burst) lrpDeleted(lrp *nb.LogicalRouterPort) {
 	}
 	routerLBs := append([]string(nil), lr.LoadBalancer...)
 	for _, lb := range directRows {
-		b.detachFromRouter(lb, lr)
+		b.routes.DetachFromRouter(lb, lr)
 		log.WithFields(logrus.Fields{"lb": lb.Name, "lb_uuid": lb.UUID, "router": lr.Name}).Debug("detached LB from router")
 	}
 	for _, uuid := range routerLBs {

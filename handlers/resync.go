@@ -237,7 +237,7 @@ func (rs *resyncState) reconcile(lb *nb.LoadBalancer) error {
 	}
 	vip := lb.ExternalIDs[lbdata.KeyVIP]
 	for _, lr := range routers {
-		for _, ls := range assoc.SwitchesOfRouter(t, lr, vip) {
+		for _, ls := range rs.b.routes.SwitchesOfRouter(lr, vip) {
 			wantLS[ls.UUID] = true
 		}
 	}
