@@ -4,9 +4,12 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/pyjson"
 )
 
 func TestMemberStatusFor(t *testing.T) {
@@ -42,22 +45,90 @@ func TestMappingOf(t *testing.T) {
 	}
 }
 
-func TestMembersAtIsExact(t *testing.T) {
-	ext := map[string]string{
-		"pool_a":     "member_m1_10.0.0.10:8080_s,member_m2_10.0.0.1:80_s",
+func TestMemberIndexFirstExactMatch(t *testing.T) {
+	lb := &nb.LoadBalancer{Name: "lb", ExternalIDs: map[string]string{
+		"pool_a":     "member_m1_10.0.0.10:8080_s,member_m2_10.0.0.1:80_s,member_m4_10.0.0.1:80_s",
 		"pool_b:D":   "member_m3_10.0.0.1:80_s",
 		"listener_l": "80:pool_a",
+	}}
+	idx := MemberIndex(lb, logrus.NewEntry(logrus.New()))
+	// The reference's substring test would select m1 for 10.0.0.1/80; the
+	// exact match picks the first entry at that address and port, in
+	// sorted key order then pool order (events-and-status §6
+	// Recommendation): m2, not m3 or m4.
+	if got := idx[Endpoint("10.0.0.1", "80")]; got != "m2" {
+		t.Errorf("10.0.0.1:80: got %q, want m2", got)
 	}
-	// The reference's substring test would select m1 for 10.0.0.1/80.
-	if got := membersAt(ext, "10.0.0.1", "80"); !slices.Equal(got, []string{"m2", "m3"}) {
-		t.Errorf("got %v", got)
+	if got, ok := idx[Endpoint("10.0.0.1", "8080")]; ok {
+		t.Errorf("10.0.0.1:8080: got %q, want no member", got)
 	}
-	if got := membersAt(ext, "10.0.0.1", "8080"); len(got) != 0 {
-		t.Errorf("got %v", got)
+	if len(idx) != 2 {
+		t.Errorf("index %v, want 2 endpoints", idx)
 	}
-	ext6 := map[string]string{"pool_a": "member_m1_fd00::5:80_s"}
-	if got := membersAt(ext6, "fd00:0::5", "80"); !slices.Equal(got, []string{"m1"}) {
-		t.Errorf("IPv6 forms: got %v", got)
+	lb6 := &nb.LoadBalancer{ExternalIDs: map[string]string{"pool_a": "member_m1_fd00::5:80_s"}}
+	if got := MemberIndex(lb6, logrus.NewEntry(logrus.New()))[Endpoint("fd00:0::5", "80")]; got != "m1" {
+		t.Errorf("IPv6 forms: got %q, want m1", got)
+	}
+}
+
+func TestParseStatusObjectMatchesPyjson(t *testing.T) {
+	inputs := []string{
+		`{}`, ` { } `, `{"a": "ONLINE"}`, `{"a": "ONLINE", "b": "ERROR"}`,
+		`{"a":"ONLINE","b":"ERROR"}`, "{\n \"a\" :\t\"X\" }",
+		`{"a": "ONLINE", "a": "ERROR", "b": "OFFLINE"}`, // first position, last value
+		`{"a\u00e9": "ONLINE"}`, `{"é": "ONLINE"}`, `{"a": 1}`, `{"a": null, "b": "X"}`,
+		`{"a": {"b": "c"}}`,
+	}
+	for _, in := range inputs {
+		want, err := pyjson.ParseObject(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		got, err := parseStatusObject(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		ws, _ := pyjson.Marshal(want)
+		gs, _ := pyjson.Marshal(got)
+		if ws != gs {
+			t.Errorf("%s: got %s, want %s", in, gs, ws)
+		}
+	}
+	for _, in := range []string{``, `{`, `{"a": "B"`, `{"a": "B",}`, `{"a" "B"}`, `{"a": "B"} x`, `["a"]`, "{\"a\": \"B\x01\"}"} {
+		if _, ok := scanFlatObject(in); ok {
+			t.Errorf("%q: the fast path accepted it", in)
+		}
+		if _, err := parseStatusObject(in); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}
+
+func TestRowStatusesWritesOnlyChanges(t *testing.T) {
+	log := logrus.NewEntry(logrus.New())
+	lb := &nb.LoadBalancer{ExternalIDs: map[string]string{"neutron:member_status": `{"m1": "ONLINE", "m2": "ERROR"}`}}
+	rs := LoadRowStatuses(lb, log)
+	if rs.Set("m1", octavia.OperatingOnline) || rs.Changed() {
+		t.Fatal("setting the current status counts as a change")
+	}
+	if err := rs.WriteTo(lb); err != nil || lb.ExternalIDs["neutron:member_status"] != `{"m1": "ONLINE", "m2": "ERROR"}` {
+		t.Fatalf("unchanged write: %v %q", err, lb.ExternalIDs["neutron:member_status"])
+	}
+	if !rs.Set("m1", octavia.OperatingError) || !rs.Set("m3", octavia.OperatingOnline) {
+		t.Fatal("a new status is not a change")
+	}
+	if err := rs.WriteTo(lb); err != nil {
+		t.Fatal(err)
+	}
+	if got := lb.ExternalIDs["neutron:member_status"]; got != `{"m1": "ERROR", "m2": "ERROR", "m3": "ONLINE"}` {
+		t.Errorf("got %s", got)
+	}
+	if got := rs.Before()["neutron:member_status"]; got != `{"m1": "ONLINE", "m2": "ERROR"}` {
+		t.Errorf("before: got %s", got)
+	}
+	corrupt := &nb.LoadBalancer{ExternalIDs: map[string]string{"neutron:member_status": `{"m1": `}}
+	if LoadRowStatuses(corrupt, log) != nil {
+		t.Error("a corrupt value loaded")
 	}
 }
 

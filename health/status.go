@@ -6,11 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
-	"strconv"
 	"sync"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
@@ -87,17 +83,10 @@ type SMChange struct {
 	Deleted bool
 }
 
-// MemberStatusFor maps a Service_Monitor event to the member status the
-// reference writes (events-and-status.md §6): deleted -> OFFLINE, status
-// offline -> ERROR, online/error/empty -> ONLINE.
+// MemberStatusFor maps a Service_Monitor event to the member status it
+// writes (ProbeStatus).
 func MemberStatusFor(c SMChange) string {
-	if c.Deleted {
-		return octavia.OperatingOffline
-	}
-	if c.Monitor.Status != nil && *c.Monitor.Status == sb.ServiceMonitorStatusOffline {
-		return octavia.OperatingError
-	}
-	return octavia.OperatingOnline
+	return ProbeStatus(c.Monitor, c.Deleted)
 }
 
 // mappingOf returns the ip_port_mappings key and value a Service_Monitor
@@ -114,105 +103,33 @@ func smProtocol(sm *sb.ServiceMonitor) string {
 }
 
 // ApplyServiceMonitors writes, inside t, the member statuses a batch of
-// Service_Monitor events imply (events-and-status.md §6): each event
-// matches the rows whose protocol equals the monitor's and whose
-// ip_port_mappings hold exactly the monitor's key and value; in each such
-// row every member entry (of any pool, both key forms) whose address and
-// port equal the monitor's exactly gets the new status in
-// neutron:member_status. Events are applied in order, so the last event of
-// a monitor wins. It returns the UUIDs of every matched row, sorted: the
-// rows to roll up once t has committed (RollUpRows). Events matching no row
-// are ignored, as in the reference.
+// Service_Monitor events imply (events-and-status §6), with the engine the
+// agent uses (Batch, ApplyServiceMonitor): each event matches the provider
+// rows whose protocol equals the monitor's and whose ip_port_mappings hold
+// exactly the monitor's key and value; in each such row the first member
+// entry (pool keys in sorted order, both key forms) whose address and port
+// equal the monitor's gets the new status in neutron:member_status. Events
+// are applied in order, so the last event of a monitor wins, and each row
+// is parsed and written once. It returns the UUIDs of every matched row,
+// sorted: the rows to roll up once t has committed (RollUpRows). Events
+// matching no row are ignored, as in the reference.
 func (m *Monitors) ApplyServiceMonitors(ctx context.Context, t *nbtxn.Txn, changes []SMChange) ([]string, error) {
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	// One pass over the rows builds the match index; a burst of 500 events
-	// then costs 500 map lookups, not 500 table scans.
-	type target struct{ key, value, proto string }
-	index := map[target][]string{}
-	t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if len(lb.IPPortMappings) == 0 || lbdata.IsForeignRow(lb.ExternalIDs) {
-			return true
-		}
-		proto := ""
-		if lb.Protocol != nil {
-			proto = *lb.Protocol
-		}
-		for k, v := range lb.IPPortMappings {
-			tg := target{k, v, proto}
-			index[tg] = append(index[tg], lb.UUID)
-		}
-		return true
-	})
-
-	matched := map[string]bool{}
-	statuses := map[string]*rowStatuses{}
+	x := NewBatch(t, m.log)
 	for _, c := range changes {
-		if c.Monitor == nil {
-			continue
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		k, v := mappingOf(c.Monitor)
-		uuids := index[target{k, v, smProtocol(c.Monitor)}]
-		if len(uuids) == 0 {
-			continue
-		}
-		st := MemberStatusFor(c)
-		port := strconv.Itoa(c.Monitor.Port)
-		for _, uuid := range uuids {
-			rs, ok := statuses[uuid]
-			if !ok {
-				lb := t.LB(uuid)
-				if lb == nil {
-					continue
-				}
-				rs = &rowStatuses{lb: lb, ms: memberStatuses(lb.ExternalIDs)}
-				statuses[uuid] = rs
-			}
-			ids := membersAt(rs.lb.ExternalIDs, c.Monitor.IP, port)
-			if len(ids) == 0 {
-				m.log.WithFields(logrus.Fields{"lb_id": rs.lb.Name, "ip": c.Monitor.IP, "port": port}).
-					Warn("service monitor matches no member of the load balancer")
-				continue
-			}
-			matched[uuid] = true
-			for _, id := range ids {
-				rs.ms.Set(id, st)
-			}
+		if c.Monitor != nil {
+			x.Apply(c.Monitor, c.Deleted)
 		}
 	}
-	out := make([]string, 0, len(matched))
-	for uuid := range matched {
-		statuses[uuid].ms.Store(statuses[uuid].lb.ExternalIDs)
-		out = append(out, uuid)
+	if err := x.Flush(); err != nil {
+		return nil, err
 	}
-	sort.Strings(out)
-	return out, nil
-}
-
-type rowStatuses struct {
-	lb *nb.LoadBalancer
-	ms *lbdata.MemberStatus
-}
-
-// membersAt returns the ids of every member entry (any pool, both key
-// forms) whose address and port equal ip and port exactly (the spec's
-// recommendation; the reference's substring test can pick 10.0.0.10:8080
-// for 10.0.0.1:80).
-func membersAt(ext map[string]string, ip, port string) []string {
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(ext)) {
-		if !lbdata.IsPoolKey(k) {
-			continue
-		}
-		members := parseMembers(ext[k])
-		for _, mem := range members {
-			if mem.Port == port && sameIP(mem.IP, ip) {
-				out = append(out, mem.ID)
-			}
-		}
-	}
-	return out
+	return x.Matched(), nil
 }
 
 // RollUpRows rolls up the committed rows with these UUIDs and merges the
