@@ -77,11 +77,15 @@
 //	}
 //
 // ApplyServiceMonitors matches each event to rows by protocol and exact
-// ip_port_mappings key and value (NB §15) and writes, per matching member
-// entry (exact address and port), OFFLINE for a deleted monitor, ERROR for
-// status offline, ONLINE otherwise. The reference sends the full roll-up on
-// every event; Tracker (or the stateless Diff) lets the agent send only
-// changed objects instead.
+// ip_port_mappings key and value (NB §15) and writes, for the first member
+// entry at the monitor's exact address and port, OFFLINE for a deleted
+// monitor, ERROR for status offline, ONLINE otherwise. It is a Batch over
+// the engine the agent uses (engine.go: IndexMonitoredRows, MemberIndex,
+// RowStatuses, ApplyServiceMonitor over a RowCache): each row is indexed,
+// parsed and written once per Txn however many events hit it. The
+// reference sends the full roll-up on every event; Tracker (or the
+// stateless Diff) lets a caller send only changed objects instead (the
+// agent uses handlers.Reporter).
 //
 // # Deliberate differences from the reference (spec recommendations)
 //
@@ -90,8 +94,8 @@
 //     not mapped; the reference writes ONLINE, which puts it back in vips.
 //   - FIP LBHCs: all LBHCs of a disassociated FIP are removed.
 //   - Listener-driven vip rewrite splits at the last ':' (IPv6 safe).
-//   - SM events update every member entry matching address and port
-//     exactly, not the first substring match.
+//   - SM events update the first member entry matching address and port
+//     exactly (addresses in canonical form), not the first substring match.
 //   - HM port cleanup compares mapping source addresses exactly instead of
 //     as substrings.
 package health
