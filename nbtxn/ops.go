@@ -108,59 +108,95 @@ func (t *Txn) operations() ([]ovsdb.Operation, error) {
 }
 
 // lbUpdateOps returns a wait guarding external_ids and every rewritten column
-// on its read value, followed by one update of the changed columns.
+// on its read value, followed by one write of the changed columns.
 // health_check is mutated instead of rewritten: health checks are created
 // with named UUIDs, and a mutation needs no guard.
+//
+// The operations are built here rather than with libovsdb's Where/Wait/Update
+// API, which maps the whole model by reflection for every row (a third of
+// the CPU time of a 1,000-row router-interface burst). When only map columns
+// changed - nearly always: external_ids - the write is a mutate that deletes
+// the keys that went or changed and inserts the new pairs. The wait on the
+// read value runs first in the same transaction, so the result is exactly
+// the new value, as with an update; but only the difference goes over the
+// wire: 1,000 rows gaining lr_ref send one pair each instead of their whole
+// external_ids again.
 func (t *Txn) lbUpdateOps(orig, cur *nb.LoadBalancer) ([]ovsdb.Operation, error) {
-	c := t.s.c
-	var fields, guard []any
+	type column struct {
+		name      string
+		orig, cur any
+	}
+	// external_ids is always guarded, changed or not.
+	guard := []column{{"external_ids", orig.ExternalIDs, cur.ExternalIDs}}
+	var changed []column
 	if !maps.Equal(orig.ExternalIDs, cur.ExternalIDs) {
-		fields = append(fields, &cur.ExternalIDs)
+		changed = append(changed, guard[0])
 	}
-	if !maps.Equal(orig.Vips, cur.Vips) {
-		fields = append(fields, &cur.Vips)
-		guard = append(guard, &orig.Vips)
+	for _, c := range []column{
+		{"vips", orig.Vips, cur.Vips},
+		{"ip_port_mappings", orig.IPPortMappings, cur.IPPortMappings},
+		{"options", orig.Options, cur.Options},
+	} {
+		if !maps.Equal(c.orig.(map[string]string), c.cur.(map[string]string)) {
+			changed = append(changed, c)
+			guard = append(guard, c)
+		}
 	}
-	if !maps.Equal(orig.IPPortMappings, cur.IPPortMappings) {
-		fields = append(fields, &cur.IPPortMappings)
-		guard = append(guard, &orig.IPPortMappings)
-	}
-	if !maps.Equal(orig.Options, cur.Options) {
-		fields = append(fields, &cur.Options)
-		guard = append(guard, &orig.Options)
-	}
+	onlyMaps := true
 	if !ptrEqual(orig.Protocol, cur.Protocol) {
-		fields = append(fields, &cur.Protocol)
-		guard = append(guard, &orig.Protocol)
+		c := column{"protocol", orig.Protocol, cur.Protocol}
+		changed, guard, onlyMaps = append(changed, c), append(guard, c), false
 	}
 	if !sameSet(orig.SelectionFields, cur.SelectionFields) {
-		fields = append(fields, &cur.SelectionFields)
-		guard = append(guard, &orig.SelectionFields)
+		c := column{"selection_fields", orig.SelectionFields, cur.SelectionFields}
+		changed, guard, onlyMaps = append(changed, c), append(guard, c), false
 	}
 	if orig.Name != cur.Name {
-		fields = append(fields, &cur.Name)
-		guard = append(guard, &orig.Name)
+		c := column{"name", orig.Name, cur.Name}
+		changed, guard, onlyMaps = append(changed, c), append(guard, c), false
 	}
 	added, removed := setDiff(orig.HealthCheck, cur.HealthCheck)
-	if len(fields) == 0 && len(added) == 0 && len(removed) == 0 {
+	if len(changed) == 0 && len(added) == 0 && len(removed) == 0 {
 		return nil, nil
 	}
 
-	var ops []ovsdb.Operation
-	zero := 0
-	w, err := c.Where(orig).Wait(ovsdb.WaitConditionEqual, &zero, orig, append([]any{&orig.ExternalIDs}, guard...)...)
-	if err != nil {
-		return nil, fmt.Errorf("guard Load_Balancer %s: %w", orig.UUID, err)
-	}
-	ops = append(ops, w...)
-	if len(fields) > 0 {
-		u, err := c.Where(cur).Update(cur, fields...)
-		if err != nil {
-			return nil, fmt.Errorf("update Load_Balancer %s: %w", orig.UUID, err)
-		}
-		ops = append(ops, u...)
+	schema := t.s.c.Schema().Table(nb.LoadBalancerTable)
+	if schema == nil {
+		return nil, fmt.Errorf("guard Load_Balancer %s: table not in the NB schema", orig.UUID)
 	}
 	where := []ovsdb.Condition{uuidCondition(orig.UUID)}
+	row := ovsdb.Row{}
+	names := make([]string, 0, len(guard))
+	for _, c := range guard {
+		v, err := ovsValue(schema, c.name, c.orig)
+		if err != nil {
+			return nil, fmt.Errorf("guard Load_Balancer %s: %w", orig.UUID, err)
+		}
+		row[c.name] = v
+		names = append(names, c.name)
+	}
+	zero := 0
+	ops := []ovsdb.Operation{{Op: ovsdb.OperationWait, Table: nb.LoadBalancerTable, Where: where,
+		Until: string(ovsdb.WaitConditionEqual), Columns: names, Rows: []ovsdb.Row{row}, Timeout: &zero}}
+	switch {
+	case len(changed) == 0:
+	case onlyMaps:
+		var muts []ovsdb.Mutation
+		for _, c := range changed {
+			muts = append(muts, mapMutations(c.name, c.orig.(map[string]string), c.cur.(map[string]string))...)
+		}
+		ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: where, Mutations: muts})
+	default:
+		row := ovsdb.Row{}
+		for _, c := range changed {
+			v, err := ovsValue(schema, c.name, c.cur)
+			if err != nil {
+				return nil, fmt.Errorf("update Load_Balancer %s: %w", orig.UUID, err)
+			}
+			row[c.name] = v
+		}
+		ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationUpdate, Table: nb.LoadBalancerTable, Where: where, Row: row})
+	}
 	if len(removed) > 0 {
 		ops = append(ops, mutateSet(nb.LoadBalancerTable, where, "health_check", ovsdb.MutateOperationDelete, removed))
 	}
@@ -168,6 +204,51 @@ func (t *Txn) lbUpdateOps(orig, cur *nb.LoadBalancer) ([]ovsdb.Operation, error)
 		ops = append(ops, mutateSet(nb.LoadBalancerTable, where, "health_check", ovsdb.MutateOperationInsert, added))
 	}
 	return ops, nil
+}
+
+// ovsValue converts a model field value to OVSDB notation for column.
+// string->string maps (every map column we write) skip libovsdb's
+// per-key reflection.
+func ovsValue(table *ovsdb.TableSchema, column string, v any) (any, error) {
+	col := table.Column(column)
+	if col == nil {
+		return nil, fmt.Errorf("column %s not in the NB schema", column)
+	}
+	if m, ok := v.(map[string]string); ok && col.Type == ovsdb.TypeMap &&
+		col.TypeObj.Key.Type == ovsdb.TypeString && col.TypeObj.Value.Type == ovsdb.TypeString {
+		out := make(map[any]any, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return ovsdb.OvsMap{GoMap: out}, nil
+	}
+	return ovsdb.NativeToOvs(col, v)
+}
+
+// mapMutations turns map column from orig into cur: the keys that went or
+// whose value changed are deleted, then the new pairs inserted (an insert
+// never overwrites a key). Only exact under a wait on orig.
+func mapMutations(column string, orig, cur map[string]string) []ovsdb.Mutation {
+	var del []any
+	for _, k := range sortedKeys(orig) {
+		if v, ok := cur[k]; !ok || v != orig[k] {
+			del = append(del, k)
+		}
+	}
+	ins := map[any]any{}
+	for k, v := range cur {
+		if ov, ok := orig[k]; !ok || ov != v {
+			ins[k] = v
+		}
+	}
+	var muts []ovsdb.Mutation
+	if len(del) > 0 {
+		muts = append(muts, *ovsdb.NewMutation(column, ovsdb.MutateOperationDelete, ovsdb.OvsSet{GoSet: del}))
+	}
+	if len(ins) > 0 {
+		muts = append(muts, *ovsdb.NewMutation(column, ovsdb.MutateOperationInsert, ovsdb.OvsMap{GoMap: ins}))
+	}
+	return muts
 }
 
 // membershipOps mutates load_balancer sets. A mutation of a switch or router
@@ -198,8 +279,11 @@ func (t *Txn) membershipOps(table string) []ovsdb.Operation {
 		default:
 			continue // gone
 		}
-		ins = slices.DeleteFunc(ins, func(lb string) bool { return contains(have, lb) })
-		del = slices.DeleteFunc(del, func(lb string) bool { return !contains(have, lb) })
+		// A set, not contains(): a burst attaching 1,000 rows to a switch of
+		// 1,000 would otherwise compare a million UUIDs.
+		haveSet := toSet(have)
+		ins = slices.DeleteFunc(ins, func(lb string) bool { return haveSet[lb] })
+		del = slices.DeleteFunc(del, func(lb string) bool { return !haveSet[lb] })
 		where := []ovsdb.Condition{uuidCondition(owner)}
 		if len(del) > 0 {
 			ops = append(ops, mutateSet(table, where, "load_balancer", ovsdb.MutateOperationDelete, del))
@@ -269,11 +353,12 @@ func (t *Txn) cacheCaughtUp() bool {
 			default:
 				continue
 			}
+			haveSet := toSet(have)
 			for lb, insert := range lbs {
 				if ovsdb.IsNamedUUID(lb) || t.lbDeleted[lb] {
 					continue
 				}
-				if contains(have, lb) != insert {
+				if haveSet[lb] != insert {
 					return false
 				}
 			}
@@ -335,6 +420,14 @@ func ptrEqual[T comparable](a, b *T) bool {
 		return a == b
 	}
 	return *a == *b
+}
+
+func toSet(s []string) map[string]bool {
+	m := make(map[string]bool, len(s))
+	for _, v := range s {
+		m[v] = true
+	}
+	return m
 }
 
 func sortedKeys[V any](m map[string]V) []string {
