@@ -325,12 +325,17 @@ func (t *Txn) waitCacheCaughtUp(ctx context.Context) error {
 	}
 }
 
+// cacheCaughtUp reads the cache's rows in place (read-only) rather than
+// cloning every row it compares: it is polled while the monitor update of
+// a 1,000-row burst is being decoded, and clones would compete for the CPU
+// with that decoding.
 func (t *Txn) cacheCaughtUp() bool {
+	lbRows := t.cachedRows(nb.LoadBalancerTable)
 	for uuid, cur := range t.lbs {
 		if _, existed := t.lbOrig[uuid]; !existed {
 			continue // created: its real UUID is unknown here
 		}
-		row, _ := t.cachedRow(nb.LoadBalancerTable, uuid).(*nb.LoadBalancer)
+		row, _ := lbRows[uuid].(*nb.LoadBalancer)
 		if t.lbDeleted[uuid] {
 			if row != nil {
 				return false
@@ -343,9 +348,13 @@ func (t *Txn) cacheCaughtUp() bool {
 		}
 	}
 	for _, table := range []string{nb.LogicalSwitchTable, nb.LogicalRouterTable} {
+		if len(t.members[table]) == 0 {
+			continue
+		}
+		rows := t.cachedRows(table)
 		for owner, lbs := range t.members[table] {
 			var have []string
-			switch row := t.cachedRow(table, owner).(type) {
+			switch row := rows[owner].(type) {
 			case *nb.LogicalSwitch:
 				have = row.LoadBalancer
 			case *nb.LogicalRouter:
