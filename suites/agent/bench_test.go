@@ -332,8 +332,11 @@ func BenchmarkHealthStorm(b *testing.B) {
 		b.Fatal(err)
 	}
 	e.waitFor("SB cache", func() bool { return len(e.sb.Cache().Table(sb.ServiceMonitorTable).RowsShallow()) == n })
+	// memberStatus reads the row without cloning it: Row() deep-copies its
+	// 5,000 ip_port_mappings, and a 1 ms poll of that took a third of a
+	// CPU from the agent during the op.
 	memberStatus := func() string {
-		if m := e.nb.Cache().Table(nb.LoadBalancerTable).Row(row); m != nil {
+		if m := e.nb.Cache().Table(nb.LoadBalancerTable).RowsShallow()[row]; m != nil {
 			return m.(*nb.LoadBalancer).ExternalIDs["neutron:member_status"]
 		}
 		return ""
@@ -361,25 +364,33 @@ func BenchmarkHealthStorm(b *testing.B) {
 	offOps, onOps := flipOps("offline"), flipOps("online")
 
 	// Floor: one NB transaction writing the new member_status and one
-	// status message with every changed object, per direction.
-	floorStart := time.Now()
-	for _, dir := range []struct {
-		ms, member, agg string
-	}{{offlineJSON, octavia.OperatingError, octavia.OperatingError}, {onlineJSON, octavia.OperatingOnline, octavia.OperatingOnline}} {
-		e.transact(e.nb, updateExt(row, "neutron:member_status", dir.ms))
-		e.waitFor("floor NB", func() bool { return memberStatus() == dir.ms })
-		var st octavia.Status
-		st.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: lbID, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
-		st.Add(octavia.KindListeners, octavia.StatusEntry{ID: listener, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
-		st.Add(octavia.KindPools, octavia.StatusEntry{ID: pool, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
-		for _, m := range members {
-			st.Add(octavia.KindMembers, octavia.StatusEntry{ID: m, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.member})
+	// status message with every changed object, per direction. The floors
+	// and the op are also taken best of several (floorRounds, each op),
+	// as other processes on a small machine make single figures noisy.
+	const floorRounds = 3
+	var floor time.Duration
+	for round := 0; round < floorRounds; round++ {
+		floorStart := time.Now()
+		for _, dir := range []struct {
+			ms, member, agg string
+		}{{offlineJSON, octavia.OperatingError, octavia.OperatingError}, {onlineJSON, octavia.OperatingOnline, octavia.OperatingOnline}} {
+			e.transact(e.nb, updateExt(row, "neutron:member_status", dir.ms))
+			e.waitFor("floor NB", func() bool { return memberStatus() == dir.ms })
+			var st octavia.Status
+			st.Add(octavia.KindLoadBalancers, octavia.StatusEntry{ID: lbID, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
+			st.Add(octavia.KindListeners, octavia.StatusEntry{ID: listener, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
+			st.Add(octavia.KindPools, octavia.StatusEntry{ID: pool, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.agg})
+			for _, m := range members {
+				st.Add(octavia.KindMembers, octavia.StatusEntry{ID: m, ProvisioningStatus: "ACTIVE", OperatingStatus: dir.member})
+			}
+			if err := octavia.NewStatusClient(e.octavia.StatusConfig(), octavia.DefaultRetryPolicy(), e.log).SendOnce(e.ctx, st); err != nil {
+				b.Fatal(err)
+			}
 		}
-		if err := octavia.NewStatusClient(e.octavia.StatusConfig(), octavia.DefaultRetryPolicy(), e.log).SendOnce(e.ctx, st); err != nil {
-			b.Fatal(err)
+		if d := time.Since(floorStart); round == 0 || d < floor {
+			floor = d
 		}
 	}
-	floor := time.Since(floorStart)
 	e.octavia.Reset()
 
 	// The storm itself reaches the agent as one SB transaction of 5,000
@@ -395,12 +406,17 @@ func BenchmarkHealthStorm(b *testing.B) {
 		}
 		return ""
 	}
-	sbStart := time.Now()
-	e.transact(e.sb, offOps...)
-	e.waitFor("floor SB offline", func() bool { return lastSM() == "offline" })
-	e.transact(e.sb, onOps...)
-	e.waitFor("floor SB online", func() bool { return lastSM() == "online" })
-	sbFloor := time.Since(sbStart)
+	var sbFloor time.Duration
+	for round := 0; round < floorRounds; round++ {
+		sbStart := time.Now()
+		e.transact(e.sb, offOps...)
+		e.waitFor("floor SB offline", func() bool { return lastSM() == "offline" })
+		e.transact(e.sb, onOps...)
+		e.waitFor("floor SB online", func() bool { return lastSM() == "online" })
+		if d := time.Since(sbStart); round == 0 || d < sbFloor {
+			sbFloor = d
+		}
+	}
 	// From here on the agent is the only client decoding the storm, as in
 	// production: the benchmark's monitoring SB client would decode every
 	// update too and, on a small machine, take CPU from the agent that
@@ -412,7 +428,9 @@ func BenchmarkHealthStorm(b *testing.B) {
 	a := e.startAgent()
 	before := a.Store().Stats()
 	b.ResetTimer()
+	var best time.Duration
 	for i := 0; i < b.N; i++ {
+		opStart := time.Now()
 		e.transact(sbw, offOps...)
 		e.waitFor("offline delivered", func() bool {
 			return memberStatus() == offlineJSON && lbStatus() == octavia.OperatingError && a.Reporter().Pending() == 0
@@ -421,6 +439,9 @@ func BenchmarkHealthStorm(b *testing.B) {
 		e.waitFor("online delivered", func() bool {
 			return memberStatus() == onlineJSON && lbStatus() == octavia.OperatingOnline && a.Reporter().Pending() == 0
 		})
+		if d := time.Since(opStart); i == 0 || d < best {
+			best = d
+		}
 	}
 	b.StopTimer()
 	st := settled(a)
@@ -433,9 +454,12 @@ func BenchmarkHealthStorm(b *testing.B) {
 	b.ReportMetric(perOp/float64(floor.Nanoseconds()), "x_floor_time")
 	b.ReportMetric(float64(sbFloor.Nanoseconds()), "sb_floor_ns")
 	b.ReportMetric(perOp/float64((floor+sbFloor).Nanoseconds()), "x_floor_e2e")
-	// The agent's own share: the op minus the SB leg, against the floor.
+	// The agent's own share: the op minus the SB leg, against the floor;
+	// mean op and best op.
 	b.ReportMetric(perOp-float64(sbFloor.Nanoseconds()), "proc_ns/op")
 	b.ReportMetric((perOp-float64(sbFloor.Nanoseconds()))/float64(floor.Nanoseconds()), "x_floor_proc")
+	b.ReportMetric(float64(best.Nanoseconds()), "best_op_ns")
+	b.ReportMetric(float64((best-sbFloor).Nanoseconds())/float64(floor.Nanoseconds()), "x_floor_proc_best")
 }
 
 // BenchmarkResync: the full resync of 1,000 LB rows on a routed network
