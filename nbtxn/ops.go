@@ -364,7 +364,10 @@ func (t *Txn) cacheCaughtUp() bool {
 			}
 			haveSet := toSet(have)
 			for lb, insert := range lbs {
-				if ovsdb.IsNamedUUID(lb) || t.lbDeleted[lb] {
+				// Rows created by this Txn have named UUIDs the cache never
+				// shows (asked of the Txn, not of ovsdb.IsNamedUUID, whose
+				// regexp costs more than the rest of the check).
+				if t.createdHere(lb) || t.lbDeleted[lb] {
 					continue
 				}
 				if haveSet[lb] != insert {
@@ -374,6 +377,13 @@ func (t *Txn) cacheCaughtUp() bool {
 		}
 	}
 	return true
+}
+
+// createdHere reports whether uuid is the named UUID of a row CreateLB made.
+func (t *Txn) createdHere(uuid string) bool {
+	_, ok := t.lbs[uuid]
+	_, read := t.lbOrig[uuid]
+	return ok && !read
 }
 
 func uuidCondition(uuid string) ovsdb.Condition {
