@@ -7,12 +7,12 @@ import (
 	"slices"
 
 	"github.com/ovn-octavia/ovn-octavia/health"
-	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 )
 
 // report rolls up the changed rows as they were before and after the burst
-// (events-and-status §7, health.Monitors.RollUp) and hands both to the
+// (events-and-status §7, health.Monitors.RollUpChange: one get-socket read
+// for both) and hands both to the
 // Reporter, which queues what differs. Rows of one LB are merged in order
 // with later entries winning: Octavia applies concatenated lists in order,
 // so that is what the reference's concatenation amounts to.
@@ -39,15 +39,11 @@ func (h *Handler) report(ctx context.Context, changes []rowChange) {
 	var before, after octavia.Status
 	for _, c := range changes {
 		log := h.log.WithFields(map[string]any{"lb": c.name, "lb_uuid": c.uuid})
-		b, err := h.cfg.Health.RollUp(ctx, &nb.LoadBalancer{UUID: c.uuid, Name: c.name, ExternalIDs: c.before})
+		b, a, err := h.cfg.Health.RollUpChange(ctx, c.uuid, c.name, c.before, c.after)
 		if err == nil {
-			var a octavia.Status
-			a, err = h.cfg.Health.RollUp(ctx, &nb.LoadBalancer{UUID: c.uuid, Name: c.name, ExternalIDs: c.after})
-			if err == nil {
-				before.MergeLatest(b)
-				after.MergeLatest(a)
-				continue
-			}
+			before.MergeLatest(b)
+			after.MergeLatest(a)
+			continue
 		}
 		if errors.Is(err, health.ErrUnknownLoadBalancer) {
 			// The reference crashes here and sends nothing.

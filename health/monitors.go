@@ -51,6 +51,9 @@ type Monitors struct {
 	get     Getter
 	status  StatusSender
 	log     *logrus.Entry
+	// rollups remembers the last roll-up of recently changed rows
+	// (RollUpChange); nil disables it.
+	rollups *rollupMemo
 }
 
 // New returns Monitors over cfg.
@@ -65,6 +68,7 @@ func New(cfg Config) *Monitors {
 		get:     cfg.Get,
 		status:  cfg.Status,
 		log:     log.WithField("component", "health"),
+		rollups: newRollupMemo(),
 	}
 }
 

@@ -76,6 +76,82 @@ func (m *Monitors) RollUp(ctx context.Context, lb *nb.LoadBalancer) (octavia.Sta
 	return lbdata.RollUp(lb.Name, lb.ExternalIDs, a), nil
 }
 
+// RollUpChange rolls up one row as it was before and after a change
+// (events-and-status §7), with the admin states of one get-socket read (plus
+// pool/listener reads for objects of either version missing from the LB
+// tree): what an agent compares to tell which Octavia statuses a burst
+// changed. A row's "before" is usually its "after" of the previous burst:
+// that roll-up is remembered per row UUID and reused when the row's
+// external_ids and the admin states are the same (the roll-up is a function
+// of them), which saves a parse of a 5,000-member neutron:member_status per
+// burst.
+func (m *Monitors) RollUpChange(ctx context.Context, uuid, name string, before, after map[string]string) (b, a octavia.Status, err error) {
+	admin, err := m.adminStatesFor(ctx, name, after)
+	if err != nil {
+		return b, a, err
+	}
+	if err := m.addFallbacks(ctx, admin, before); err != nil {
+		return b, a, err
+	}
+	var ok bool
+	if b, ok = m.rollups.get(uuid, name, before, admin); !ok {
+		b = lbdata.RollUp(name, before, admin)
+	}
+	a = lbdata.RollUp(name, after, admin)
+	m.rollups.put(uuid, name, after, admin, a)
+	return b, a, nil
+}
+
+// rollupMemo is RollUpChange's memory: per row UUID, the last roll-up with
+// the external_ids and admin states it was computed from. It is bounded:
+// past maxRollupMemo rows it starts over.
+type rollupMemo struct {
+	mu   sync.Mutex
+	rows map[string]rollupMemoEntry
+}
+
+type rollupMemoEntry struct {
+	name   string
+	ext    map[string]string
+	admin  adminStates
+	status octavia.Status
+}
+
+const maxRollupMemo = 256
+
+func newRollupMemo() *rollupMemo { return &rollupMemo{rows: map[string]rollupMemoEntry{}} }
+
+// get returns the remembered roll-up of the row when it was computed from
+// the same name, external_ids and admin states. The memo keeps and hands
+// out copies, so callers may change what they get.
+func (r *rollupMemo) get(uuid, name string, ext map[string]string, admin *adminStates) (octavia.Status, bool) {
+	if r == nil {
+		return octavia.Status{}, false
+	}
+	r.mu.Lock()
+	e, ok := r.rows[uuid]
+	r.mu.Unlock()
+	if !ok || e.name != name || e.admin.lbUp != admin.lbUp ||
+		!maps.Equal(e.admin.pools, admin.pools) || !maps.Equal(e.admin.listeners, admin.listeners) ||
+		!maps.Equal(e.ext, ext) {
+		return octavia.Status{}, false
+	}
+	return e.status.Clone(), true
+}
+
+func (r *rollupMemo) put(uuid, name string, ext map[string]string, admin *adminStates, s octavia.Status) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.rows[uuid]; !ok && len(r.rows) >= maxRollupMemo {
+		clear(r.rows)
+	}
+	r.rows[uuid] = rollupMemoEntry{name: name, ext: maps.Clone(ext), status: s.Clone(), admin: adminStates{
+		lbUp: admin.lbUp, pools: maps.Clone(admin.pools), listeners: maps.Clone(admin.listeners)}}
+}
+
 // SMChange is one SB Service_Monitor event (E4): an update (Deleted false,
 // Monitor the new row) or a deletion (Monitor the last known row).
 type SMChange struct {
