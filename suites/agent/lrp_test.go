@@ -173,6 +173,80 @@ var _ = Describe("router interface events", func() {
 		_ = a
 	})
 
+	It("one interface event attaches rows of both IP versions, each to the router's switches of its own version", func() {
+		// The handlers resolve a router's switches once per burst and IP
+		// version (assoc.Resolver): an IPv6 row must not get the IPv4
+		// answer of the row before it, nor the reverse.
+		w := newWorld()
+		r, n4, n6, nx := newID(), newID(), newID(), newID()
+		for _, n := range []string{n4, n6, nx} {
+			w.addNetwork(n, false)
+		}
+		w.addRouter(r)
+		w.addInterface(r, n4, "10.4.0.1/24", false)
+		w.addInterface(r, n6, "fd00:6::1/64", false)
+		lb4a, lb4b, lb6a, lb6b := newID(), newID(), newID(), newID()
+		rows := map[string]string{}
+		for id, vip := range map[string]string{lb4a: "10.9.0.10", lb6a: "fd00:9::10", lb4b: "10.9.0.11", lb6b: "fd00:9::11"} {
+			rows[id] = w.addLB(lbSpec{ID: id, VIP: vip, VIPPort: newID(), Switches: []string{nx},
+				Ext: map[string]string{"ls_refs": lsRefs(swName(nx), 1)}})
+		}
+		w.start()
+
+		// NX joins R through an IPv4 port: every row of NX joins R (§4.1
+		// step 1 has no IP rule), then R's switches of the row's version.
+		w.addInterface(r, nx, "10.9.0.1/24", false)
+		Eventually(func() []string { return w.onRouter(r) }).Should(Equal(sorted(lb4a, lb4b, lb6a, lb6b)))
+		Eventually(func() []string { return w.onSwitch(n4) }).Should(Equal(sorted(lb4a, lb4b)))
+		Eventually(func() []string { return w.onSwitch(n6) }).Should(Equal(sorted(lb6a, lb6b)))
+		Expect(w.onSwitch(nx)).To(Equal(sorted(lb4a, lb4b, lb6a, lb6b)))
+		for id, u := range rows {
+			Expect(w.ext(u)).To(HaveKeyWithValue("lr_ref", rtrName(r)), id)
+			Expect(w.ext(u)).To(HaveKeyWithValue("ls_refs", lsRefs(swName(nx), 1)), id)
+		}
+	})
+
+	It("an interface removal keeps rows on the switches of the other routers in lr_ref", func() {
+		// R1 and R2 share network NS; R1 also serves NX, where two LBs have
+		// their VIPs and a member on NS (so NB §13.4 puts them on R1 and
+		// R2, lr_ref R1,R2). Removing R1's NX interface detaches them from
+		// R1 and from R1's switches, except NS: it is a switch of R2, still
+		// in lr_ref.
+		w := newWorld()
+		r1, r2, ns, nx := newID(), newID(), newID(), newID()
+		w.addNetwork(ns, false)
+		w.addNetwork(nx, false)
+		w.addRouter(r1)
+		w.addRouter(r2)
+		w.addInterface(r1, ns, "10.5.0.1/24", false)
+		w.addInterface(r2, ns, "10.5.0.2/24", false)
+		lrpNX := w.addInterface(r1, nx, "10.9.0.1/24", false)
+		w.addPort(ns, newID(), "10.5.0.20", nil)
+		lbA, lbB := newID(), newID()
+		rows := map[string]string{}
+		for id, vip := range map[string]string{lbA: "10.9.0.10", lbB: "10.9.0.11"} {
+			pool, member := newID(), newID()
+			rows[id] = w.addLB(lbSpec{ID: id, VIP: vip, VIPPort: newID(),
+				Ext: map[string]string{"ls_refs": lsRefs(swName(nx), 1, swName(ns), 1),
+					"lr_ref":         rtrName(r1) + "," + rtrName(r2),
+					"pool_" + pool:   "member_" + member + "_10.5.0.20:80_" + newID(),
+					"listener_" + id: "80:pool_" + pool},
+				Switches: []string{nx, ns}, Routers: []string{r1, r2}})
+		}
+		a := w.start()
+		// The start-up resync finds that state right.
+		Consistently(func() int64 { return a.a.Store().Stats().Transactions }).Should(BeZero())
+
+		w.removeInterface(r1, nx, lrpNX)
+		Eventually(func() []string { return w.onRouter(r1) }).Should(BeEmpty())
+		for id, u := range rows {
+			Eventually(func() map[string]string { return w.ext(u) }).Should(HaveKeyWithValue("lr_ref", rtrName(r2)), id)
+		}
+		Expect(w.onRouter(r2)).To(Equal(sorted(lbA, lbB)))
+		Expect(w.onSwitch(ns)).To(Equal(sorted(lbA, lbB)), "NS is a switch of R2")
+		Expect(w.onSwitch(nx)).To(Equal(sorted(lbA, lbB)), "NX is no switch of R1 any more: not touched")
+	})
+
 	It("reproduces the §4.2 quirk: an LB with only a member on the removed network leaves the router and its own VIP switch", func() {
 		w := newWorld()
 		t := newTopo(w)
