@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
@@ -168,7 +169,16 @@ func MemberStatusFor(c SMChange) string {
 // mappingOf returns the ip_port_mappings key and value a Service_Monitor
 // row corresponds to (NB §15).
 func mappingOf(sm *sb.ServiceMonitor) (key, value string) {
-	return lbdata.BracketIP(sm.IP), sm.LogicalPort + ":" + lbdata.BracketIP(sm.SrcIP)
+	return bracketIP(sm.IP), sm.LogicalPort + ":" + bracketIP(sm.SrcIP)
+}
+
+// bracketIP is lbdata.BracketIP without parsing text that has no ':' (no
+// IPv6 address, left as is either way): it runs twice per event.
+func bracketIP(ip string) string {
+	if !strings.Contains(ip, ":") {
+		return ip
+	}
+	return lbdata.BracketIP(ip)
 }
 
 func smProtocol(sm *sb.ServiceMonitor) string {
