@@ -2,12 +2,14 @@ package health_test
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/ovn-octavia/ovn-octavia/health"
+	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
@@ -170,6 +172,28 @@ var _ = Describe("status engine", func() {
 		Expect(s.IsEmpty()).To(BeTrue())
 		Expect(env.store.Stats().Transactions - before).To(BeZero())
 		Expect(nbDump()).To(Equal(dump))
+	}, SpecTimeout(60*time.Second))
+
+	It("writes the status of the first member entry at the monitor's exact address and port, per row", func(ctx SpecContext) {
+		// A second pool on the row (its key sorts after the fixture's) has
+		// a member at member 1's address and port, and one at an address
+		// that merely contains it (the reference's substring quirk).
+		first, prefixed := newID(), newID()
+		second := "zzzz" + newID()
+		m1 := f.Members[0]
+		mutateRow(ctx, f, func(lb *nb.LoadBalancer) {
+			lb.ExternalIDs["pool_"+second] = fmt.Sprintf("member_%s_%s0:%d_%s,member_%s_%s:%d_%s",
+				prefixed, m1.IP, f.MemberPort, f.SubnetID, first, m1.IP, f.MemberPort, f.SubnetID)
+			lb.ExternalIDs["neutron:member_status"] = `{"` + m1.ID + `": "ONLINE", "` + f.Members[1].ID + `": "ONLINE", "` +
+				prefixed + `": "ONLINE", "` + first + `": "ONLINE"}`
+		})
+		rows, _ := apply(ctx, []health.SMChange{{Monitor: &sm1}})
+		Expect(rows).To(Equal([]string{lbUUID}))
+		// Only member 1 (pool keys in sorted order, entries in pool
+		// order): the second pool's member at the same endpoint and the
+		// substring match keep their status.
+		Expect(lbRow(ctx, f.LBID).ExternalIDs["neutron:member_status"]).To(Equal(`{"` + m1.ID + `": "ERROR", "` +
+			f.Members[1].ID + `": "ONLINE", "` + prefixed + `": "ONLINE", "` + first + `": "ONLINE"}`))
 	}, SpecTimeout(60*time.Second))
 
 	It("takes admin states from the get socket: a disabled pool is OFFLINE", func(ctx SpecContext) {
