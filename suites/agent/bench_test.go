@@ -374,23 +374,29 @@ func benchInterfaceOps(router, net, cidr, port string) []ovsdb.Operation {
 // best op). BenchmarkHealthStormBurst isolates what the handlers do with a
 // burst in hand.
 //
-// Figures on the 2-CPU test machine (shared, noisy: medians of 4 runs of
-// 5 ops; the floor is ~47 ms, the SB leg ~300 ms per op):
+// Figures on the 2-CPU test machine, which other benchmarks shared (medians
+// of 3 alternating runs of this file on the code before the status-engine
+// work and after it; floor ~50 ms per op, SB leg ~330 ms):
 //
-//   - before the status-engine work: ~560 ms/op, x_floor_e2e ~1.6,
-//     x_floor_proc ~5;
-//   - after: ~460 ms/op, x_floor_e2e ~1.4, x_floor_proc ~3.5-4; 2 NB
-//     transactions and 2 status messages per op, as the floor.
+//   - HealthStorm: ~620 -> ~600 ms/op, within the noise: the SB leg and
+//     the agent's gathering dominate; x_floor_e2e ~1.7 -> ~1.6,
+//     x_floor_proc ~5.6 -> ~5.3 (on a quieter machine earlier: ~560 ->
+//     ~460 ms/op, x_floor_proc ~4.5 -> ~3.5). 2 NB transactions and 2
+//     status messages per op as the floor, 2.2 when a loaded machine makes
+//     the agent cut a storm into two bursts.
+//   - HealthStormBurst: 168 -> 128 ms/op, x3.2 -> x2.5 the floor.
 //
-// 2x of the floor for the agent's share is not reached. Per direction the
-// floor is ~24 ms; the agent's ~100 ms after the SB leg are: the agent's
-// burst gathering (agent.gather waits for 20 ms without events, so a
-// storm is one burst), the libovsdb event delivery of 5,000 rows to the
-// watcher, the burst itself (BenchmarkHealthStormBurst: ~2.5x its floor;
-// its NB transaction carries the wait guard on the whole 600 kB
-// external_ids, and lbdata.RollUp re-parses member_status with the generic
-// pyjson parser), and the status message, which costs the same as the
-// floor's. The first two are outside the status engine (agent/, watcher/).
+// 2x of the floor is not reached. Of the burst's ~128 ms per op (two
+// directions): the NB write ~49 ms, ~15 ms of it the wait guard on the
+// whole 600 kB external_ids (the same write without it: ~34 ms, the
+// floor's); applying 5,000 events ~16 ms; roll-ups ~16 ms, mostly
+// lbdata.RollUp parsing member_status with the generic pyjson parser (a
+// flat-object fast path like health's would save ~14 ms); the Reporter
+// ~10 ms; the status message costs what the floor's does. End to end the
+// agent adds its burst gathering (agent.gather waits for 20 ms without
+// events) and the libovsdb event delivery of 5,000 rows to the watcher.
+// None of the remaining items is in the status engine (agent/, watcher/,
+// lbdata/, the guard in nbtxn).
 func BenchmarkHealthStorm(b *testing.B) {
 	s := newStorm(b)
 	e, floor, offOps, onOps := s.e, s.floor, s.offOps, s.onOps
