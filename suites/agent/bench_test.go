@@ -196,7 +196,8 @@ func (e *benchEnv) routerByName(name string) *nb.LogicalRouter {
 //     after a lone router-interface event. It exists for Service_Monitor
 //     storms; an interface change reaches the agent in one monitor update.
 //     Skipping it for bursts without Service_Monitor events (tried on a
-//     private copy of the agent package) gave x_floor_best median 2.0.
+//     private copy of the agent package) gave x_floor_best median 2.05
+//     (8 runs).
 //   - ~5 ms: the handlers (one assoc.Resolver per burst) and nbtxn building
 //     the operations.
 //   - ~25 ms more than the floor from there until the benchmark sees the
@@ -213,7 +214,7 @@ func (e *benchEnv) routerByName(name string) *nb.LogicalRouter {
 // The guards and the one transaction per burst stay. floor_conn_ns is the
 // floor taken again with the idle agent connected (its client decodes the
 // floor's updates too, as it would in production); against it the agent
-// is at x_floor_conn_best 1.6-2.0.
+// is at x_floor_conn_best 1.4-2.1 (median 1.8).
 func BenchmarkChurn(b *testing.B) {
 	const nLB = 1000
 	e := newBenchEnv(b)
