@@ -343,8 +343,14 @@ const (
 	gatherMax   = 250 * time.Millisecond
 )
 
-// gather appends whatever the watcher queues until it stays quiet.
+// gather appends whatever the watcher queues until it stays quiet. Waiting
+// for quiet pays off for health results, which ovn-controller writes in
+// storms, and for events already arriving together; a lone topology event
+// (a router interface, a floating IP) is handled at once.
 func (a *Agent) gather(ctx context.Context, w *watcher.Watcher, events []watcher.Event) []watcher.Event {
+	if !worthGathering(events) {
+		return events
+	}
 	deadline := time.Now().Add(gatherMax)
 	for time.Now().Before(deadline) {
 		qctx, cancel := context.WithTimeout(ctx, gatherQuiet)
@@ -356,6 +362,19 @@ func (a *Agent) gather(ctx context.Context, w *watcher.Watcher, events []watcher
 		events = append(events, more...)
 	}
 	return events
+}
+
+func worthGathering(events []watcher.Event) bool {
+	if len(events) > 1 {
+		return true
+	}
+	for _, e := range events {
+		switch e.(type) {
+		case watcher.ServiceMonitorUpdated, watcher.ServiceMonitorDeleted:
+			return true
+		}
+	}
+	return false
 }
 
 // retryResync runs full resyncs with back-off until one succeeds or ctx

@@ -181,23 +181,21 @@ func (e *benchEnv) routerByName(name string) *nb.LogicalRouter {
 // too (x_floor_best): the test machine (2 CPUs) is shared, and single
 // figures vary by ±20 %.
 //
-// The target is 2x the floor; it is not reached. Measured over ~20 runs of
-// 10 ops: x_floor_best 1.8-2.7 (median 2.2), x_floor_time 2.0-3.2 (median
-// 2.7), 2 NB transactions and 4,004 operations per op. Before handlers used
-// assoc.Resolver and before the nbtxn changes that came with it (direct
-// operation building, key mutations, no per-row clones in the post-commit
-// check): x_floor_best median 2.9, x_floor_time median 3.3, same counts.
+// The target is 2x the floor; it is reached only on a quiet machine.
+// After the agent stopped waiting for quiet on a lone topology event:
+// x_floor_best 1.87-2.30, x_floor_time 2.1-2.5 (runs of 5 ops), 2 NB
+// transactions and 4,004 operations per op. Before: with the gathering
+// window, x_floor_best median 2.2 (x_floor_time 2.7); before handlers used
+// assoc.Resolver and the nbtxn changes that came with it (direct operation
+// building, key mutations, no per-row clones in the post-commit check):
+// median 2.9 (3.3).
 //
 // Where an agent direction goes beyond the floor's (~40-50 ms for a
 // direction), from instrumented runs:
 //
-//   - ~20 ms before the handlers run: the agent's burst gathering
-//     (agent.gatherQuiet) waits for the watcher queue to stay quiet, also
-//     after a lone router-interface event. It exists for Service_Monitor
-//     storms; an interface change reaches the agent in one monitor update.
-//     Skipping it for bursts without Service_Monitor events (tried on a
-//     private copy of the agent package) gave x_floor_best median 2.05
-//     (8 runs).
+//   - (gone) ~20 ms of burst gathering: agent.gather now handles a lone
+//     topology event at once and waits for quiet only for Service_Monitor
+//     events or events already arriving together.
 //   - ~5 ms: the handlers (one assoc.Resolver per burst) and nbtxn building
 //     the operations.
 //   - ~25 ms more than the floor from there until the benchmark sees the
