@@ -9,7 +9,6 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
-	"github.com/ovn-octavia/ovn-octavia/pyjson"
 )
 
 func TestMemberStatusFor(t *testing.T) {
@@ -68,39 +67,6 @@ func TestMemberIndexFirstExactMatch(t *testing.T) {
 	lb6 := &nb.LoadBalancer{ExternalIDs: map[string]string{"pool_a": "member_m1_fd00::5:80_s"}}
 	if got := MemberIndex(lb6, logrus.NewEntry(logrus.New()))[Endpoint("fd00:0::5", "80")]; got != "m1" {
 		t.Errorf("IPv6 forms: got %q, want m1", got)
-	}
-}
-
-func TestParseStatusObjectMatchesPyjson(t *testing.T) {
-	inputs := []string{
-		`{}`, ` { } `, `{"a": "ONLINE"}`, `{"a": "ONLINE", "b": "ERROR"}`,
-		`{"a":"ONLINE","b":"ERROR"}`, "{\n \"a\" :\t\"X\" }",
-		`{"a": "ONLINE", "a": "ERROR", "b": "OFFLINE"}`, // first position, last value
-		`{"a\u00e9": "ONLINE"}`, `{"é": "ONLINE"}`, `{"a": 1}`, `{"a": null, "b": "X"}`,
-		`{"a": {"b": "c"}}`,
-	}
-	for _, in := range inputs {
-		want, err := pyjson.ParseObject(in)
-		if err != nil {
-			t.Fatalf("%s: %v", in, err)
-		}
-		got, err := parseStatusObject(in)
-		if err != nil {
-			t.Fatalf("%s: %v", in, err)
-		}
-		ws, _ := pyjson.Marshal(want)
-		gs, _ := pyjson.Marshal(got)
-		if ws != gs {
-			t.Errorf("%s: got %s, want %s", in, gs, ws)
-		}
-	}
-	for _, in := range []string{``, `{`, `{"a": "B"`, `{"a": "B",}`, `{"a" "B"}`, `{"a": "B"} x`, `["a"]`, "{\"a\": \"B\x01\"}"} {
-		if _, ok := scanFlatObject(in); ok {
-			t.Errorf("%q: the fast path accepted it", in)
-		}
-		if _, err := parseStatusObject(in); err == nil {
-			t.Errorf("%q: no error", in)
-		}
 	}
 }
 

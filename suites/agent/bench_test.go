@@ -383,14 +383,16 @@ func benchInterfaceOps(router, net, cidr, port string) []ovsdb.Operation {
 //     ~460 ms/op, x_floor_proc ~4.5 -> ~3.5). 2 NB transactions and 2
 //     status messages per op as the floor, 2.2 when a loaded machine makes
 //     the agent cut a storm into two bursts.
-//   - HealthStormBurst: 168 -> 128 ms/op, x3.2 -> x2.5 the floor.
+//   - HealthStormBurst: 168 -> 128 ms/op, x3.2 -> x2.5 the floor; then,
+//     with pyjson.ParseObject scanning flat objects directly (the fast path
+//     health had, now used by lbdata.RollUp too): ~104 ms/op, x2.06.
 //
-// 2x of the floor is not reached. Of the burst's ~128 ms per op (two
+// Before that last step, of the burst's ~128 ms per op (two
 // directions): the NB write ~49 ms, ~15 ms of it the wait guard on the
 // whole 600 kB external_ids (the same write without it: ~34 ms, the
 // floor's); applying 5,000 events ~16 ms; roll-ups ~16 ms, mostly
-// lbdata.RollUp parsing member_status with the generic pyjson parser (a
-// flat-object fast path like health's would save ~14 ms); the Reporter
+// lbdata.RollUp parsing member_status with the generic pyjson parser (now
+// the fast path, ~14 ms saved); the Reporter
 // ~10 ms; the status message costs what the floor's does. End to end the
 // agent adds its burst gathering (agent.gather waits for 20 ms without
 // events) and the libovsdb event delivery of 5,000 rows to the watcher.
