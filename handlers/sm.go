@@ -3,9 +3,6 @@ package handlers
 import (
 	"maps"
 	"slices"
-	"strings"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/lbdata"
@@ -77,27 +74,9 @@ func (b *burst) memberIndex(lb *nb.LoadBalancer) map[string]string {
 
 // poolMembers returns the members of every pool key of the row (enabled or
 // disabled), keys in sorted order, entries in pool order. Malformed entries
-// are logged with the row and skipped.
+// are logged with the row and skipped (health.PoolMembers).
 func (b *burst) poolMembers(lb *nb.LoadBalancer) []lbdata.Member {
-	var out []lbdata.Member
-	for _, k := range slices.Sorted(maps.Keys(lb.ExternalIDs)) {
-		if !lbdata.IsPoolKey(k) {
-			continue
-		}
-		for _, entry := range strings.Split(lb.ExternalIDs[k], ",") {
-			if entry == "" {
-				continue
-			}
-			m, err := lbdata.ParseMemberEntry(entry)
-			if err != nil {
-				b.log.WithError(err).WithFields(logrus.Fields{"lb": lb.Name, "lb_uuid": lb.UUID, "key": k}).
-					Warn("malformed member entry skipped")
-				continue
-			}
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.Collect(health.PoolMembers(lb, b.log))
 }
 
 // memberStatuses is a row's neutron:member_status during a burst
