@@ -182,62 +182,52 @@ func (b *burst) applyFIP(lb *nb.LoadBalancer, req *fipRequest) {
 // one associated (a main FIP replaced A -> B keeps A's health check, as the
 // event does). VIP ports supplied by the user never trigger FIP events, so
 // they are ignored here too.
-func (b *burst) resyncFIPs() {
-	var ours []string
-	b.t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if isOurs(lb) {
-			ours = append(ours, lb.UUID)
+func (b *burst) resyncFIPs() { b.eachOurLB(b.resyncLBFIPs) }
+
+// resyncLBFIPs applies to one row the FIP events resyncFIPs stands for.
+func (b *burst) resyncLBFIPs(lb *nb.LoadBalancer) {
+	var reqs []*fipRequest
+	if lsp := b.t.LSPByName(lb.ExternalIDs[lbdata.KeyVIPPortID]); lsp != nil &&
+		strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], vipPortPrefix) &&
+		!strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], additionalVIPPortPrefix) {
+		cur, want := lb.ExternalIDs[lbdata.KeyVIPFIP], lsp.ExternalIDs[lbdata.KeyPortFIP]
+		switch {
+		case cur == want:
+		case want == "":
+			reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: cur})
+		default:
+			reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: want, associate: true, vipRelated: lspIPs(lsp)})
 		}
-		return true
-	})
-	for _, uuid := range ours {
-		lb := b.t.LB(uuid)
-		if lb == nil {
+	}
+	have := splitList(lb.ExternalIDs[lbdata.KeyAdditionalVIPFIPs])
+	var want []string
+	var adds []*fipRequest
+	managed := false
+	for _, port := range splitList(lb.ExternalIDs[lbdata.KeyAdditionalVIPPortIDs]) {
+		lsp := b.t.LSPByName(port)
+		if lsp == nil || !strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], additionalVIPPortPrefix) {
 			continue
 		}
-		var reqs []*fipRequest
-		if lsp := b.t.LSPByName(lb.ExternalIDs[lbdata.KeyVIPPortID]); lsp != nil &&
-			strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], vipPortPrefix) &&
-			!strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], additionalVIPPortPrefix) {
-			cur, want := lb.ExternalIDs[lbdata.KeyVIPFIP], lsp.ExternalIDs[lbdata.KeyPortFIP]
-			switch {
-			case cur == want:
-			case want == "":
-				reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: cur})
-			default:
-				reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: want, associate: true, vipRelated: lspIPs(lsp)})
+		managed = true
+		f := lsp.ExternalIDs[lbdata.KeyPortFIP]
+		if f == "" {
+			continue
+		}
+		want = append(want, f)
+		if !slices.Contains(have, f) {
+			adds = append(adds, &fipRequest{lbID: lb.Name, fip: f, associate: true, additional: true, vipRelated: lspIPs(lsp)})
+		}
+	}
+	if managed {
+		for _, f := range have {
+			if !slices.Contains(want, f) {
+				reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: f, additional: true})
 			}
 		}
-		have := splitList(lb.ExternalIDs[lbdata.KeyAdditionalVIPFIPs])
-		var want []string
-		var adds []*fipRequest
-		managed := false
-		for _, port := range splitList(lb.ExternalIDs[lbdata.KeyAdditionalVIPPortIDs]) {
-			lsp := b.t.LSPByName(port)
-			if lsp == nil || !strings.HasPrefix(lsp.ExternalIDs[lbdata.KeyPortName], additionalVIPPortPrefix) {
-				continue
-			}
-			managed = true
-			f := lsp.ExternalIDs[lbdata.KeyPortFIP]
-			if f == "" {
-				continue
-			}
-			want = append(want, f)
-			if !slices.Contains(have, f) {
-				adds = append(adds, &fipRequest{lbID: lb.Name, fip: f, associate: true, additional: true, vipRelated: lspIPs(lsp)})
-			}
-		}
-		if managed {
-			for _, f := range have {
-				if !slices.Contains(want, f) {
-					reqs = append(reqs, &fipRequest{lbID: lb.Name, fip: f, additional: true})
-				}
-			}
-			reqs = append(reqs, adds...)
-		}
-		for _, req := range reqs {
-			b.applyFIP(lb, req)
-		}
+		reqs = append(reqs, adds...)
+	}
+	for _, req := range reqs {
+		b.applyFIP(lb, req)
 	}
 }
 

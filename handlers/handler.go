@@ -251,3 +251,21 @@ func isOurs(lb *nb.LoadBalancer) bool {
 	_, ok := lb.ExternalIDs["neutron:vip"]
 	return ok
 }
+
+// eachOurLB calls fn with a working copy of every row of ours, in UUID
+// order. The UUIDs are gathered first because ScanLBs hands out shared rows
+// that must not be modified; fn gets t.LB's copy and may change it.
+func (b *burst) eachOurLB(fn func(lb *nb.LoadBalancer)) {
+	var ours []string
+	b.t.ScanLBs(func(lb *nb.LoadBalancer) bool {
+		if isOurs(lb) {
+			ours = append(ours, lb.UUID)
+		}
+		return true
+	})
+	for _, uuid := range ours {
+		if lb := b.t.LB(uuid); lb != nil {
+			fn(lb)
+		}
+	}
+}

@@ -107,23 +107,12 @@ func (b *burst) resyncAssociations() {
 			rs.lbRouters[lb] = append(rs.lbRouters[lb], lr)
 		}
 	}
-	var ours []string
-	b.t.ScanLBs(func(lb *nb.LoadBalancer) bool {
-		if isOurs(lb) {
-			ours = append(ours, lb.UUID)
-		}
-		return true
-	})
-	for _, uuid := range ours {
-		lb := b.t.LB(uuid)
-		if lb == nil {
-			continue
-		}
+	b.eachOurLB(func(lb *nb.LoadBalancer) {
 		if err := rs.reconcile(lb); err != nil {
 			b.log.WithError(err).WithFields(logrus.Fields{"lb": lb.Name, "lb_uuid": lb.UUID}).
 				Error("LB row skipped by resync")
 		}
-	}
+	})
 	b.resyncRouterRows()
 }
 
