@@ -445,24 +445,12 @@ func isNull(raw json.RawMessage) bool {
 	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
-// kind names the JSON type of raw for error texts.
+// kind names the JSON type of raw for error texts: octavia.JSONKind, except
+// that a boolean is "boolean", the word these argument errors also use for
+// the expected kind ("expected boolean, got string").
 func kind(raw json.RawMessage) string {
-	b := bytes.TrimSpace(raw)
-	if len(b) == 0 {
-		return "nothing"
+	if k := octavia.JSONKind(bytes.TrimSpace(raw)); k != "bool" {
+		return k
 	}
-	switch b[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	default:
-		return "number"
-	}
+	return "boolean"
 }

@@ -240,6 +240,7 @@ func TestDispatchArgumentErrors(t *testing.T) {
 		{"loadbalancer_update", `{"old_loadbalancer": {}}`, `loadbalancer_update: missing argument "new_loadbalancer"`},
 		{"loadbalancer_delete", `{"loadbalancer": {}, "cascade": "yes"}`, `loadbalancer_delete: argument "cascade": expected boolean, got string`},
 		{"loadbalancer_failover", `{"loadbalancer_id": 7}`, `loadbalancer_failover: argument "loadbalancer_id": expected string, got number`},
+		{"loadbalancer_failover", `{"loadbalancer_id": true}`, `loadbalancer_failover: argument "loadbalancer_id": expected string, got boolean`},
 		{"listener_create", `{"listener": {"protocol_port": "80"}}`,
 			`listener_create: argument "listener": protocol_port: expected integer, got string`},
 		{"create_vip_port", `{"loadbalancer_id": "a", "project_id": 1, "vip_dictionary": {}}`,

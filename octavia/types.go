@@ -256,7 +256,7 @@ func (e *FieldError) Error() string {
 func Unmarshal(data []byte, v any) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return &FieldError{Expected: "object", Got: jsonKind(trimmed)}
+		return &FieldError{Expected: "object", Got: JSONKind(trimmed)}
 	}
 	err := json.Unmarshal(trimmed, v)
 	if err == nil {
@@ -269,8 +269,11 @@ func Unmarshal(data []byte, v any) error {
 	return fmt.Errorf("invalid JSON: %w", err)
 }
 
-// jsonKind names the JSON type of a value by its first byte.
-func jsonKind(b []byte) string {
+// JSONKind names the JSON type of a value by its first byte, b trimmed of
+// white space: "nothing", "object", "array", "string", "bool", "null" or
+// "number". "bool" is encoding/json's name (UnmarshalTypeError.Value), so
+// FieldError texts name kinds one way.
+func JSONKind(b []byte) string {
 	if len(b) == 0 {
 		return "nothing"
 	}

@@ -82,6 +82,7 @@ func TestUnmarshalWrongTypeNamesField(t *testing.T) {
 		{"additional vip", `{"additional_vips": [{"ip_address": 5}]}`, &LoadBalancer{}, "additional_vips.ip_address: expected string, got number"},
 		{"top-level array", `[1]`, &Member{}, "expected object, got array"},
 		{"top-level null", `null`, &Member{}, "expected object, got null"},
+		{"top-level bool", ` true`, &Member{}, "expected object, got bool"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
