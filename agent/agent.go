@@ -22,6 +22,7 @@ import (
 
 	"github.com/ovn-octavia/ovn-octavia/handlers"
 	"github.com/ovn-octavia/ovn-octavia/health"
+	"github.com/ovn-octavia/ovn-octavia/maintenance"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
 	"github.com/ovn-octavia/ovn-octavia/nbtxn"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
@@ -65,6 +66,9 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// StatusBackoff caps the wait between failed status sends; 0 means 5 s.
 	StatusBackoff time.Duration
+	// MaintenanceInterval is the period of the maintenance tasks until
+	// they finish; 0 means maintenance.DefaultInterval (600 s).
+	MaintenanceInterval time.Duration
 }
 
 // Agent is the provider agent.
@@ -200,6 +204,17 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.store, a.reporter = store, reporter
 	a.mu.Unlock()
 
+	// Maintenance runs in every agent, holding the lock or not
+	// (events-and-status §2, §10); it stops with ctx.
+	mctx, mcancel := context.WithCancel(ctx)
+	var mwg sync.WaitGroup
+	mwg.Add(1)
+	go func() {
+		defer mwg.Done()
+		maintenance.New(maintenance.Config{Store: store, Neutron: a.cfg.Neutron,
+			Interval: a.cfg.MaintenanceInterval, Log: a.log.WithField("component", "maintenance")}).Run(mctx)
+	}()
+
 	rctx, rcancel := context.WithCancel(wctx)
 	var rwg sync.WaitGroup
 	rwg.Add(1)
@@ -219,6 +234,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	}()
 
 	err = a.loop(ctx, w, h)
+	mcancel()
+	mwg.Wait()
 
 	// Shutdown: the burst in hand is done (loop returns between bursts);
 	// deliver what is pending, then release the lock.

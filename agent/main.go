@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/ovn-octavia/ovn-octavia/maintenance"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 	"github.com/ovn-octavia/ovn-octavia/watcher"
@@ -78,6 +79,7 @@ type options struct {
 	logLevel                     string
 	probeMillis                  int
 	disableLock                  bool
+	maintenanceInterval          time.Duration
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -117,9 +119,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		probe = n
 	}
 	fs.IntVar(&o.probeMillis, "probe-interval", probe, "OVSDB inactivity probe in ms (0 disables; values under 1000 are raised to 1000)")
+	fs.DurationVar(&o.maintenanceInterval, "maintenance-interval", maintenance.DefaultInterval, "period of the maintenance tasks until each has finished")
 	fs.BoolVar(&o.disableLock, "disable-lock", false, "do not take the OVSDB lock (single agent; servers without lock support)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.maintenanceInterval <= 0 {
+		return nil, fmt.Errorf("--maintenance-interval %s: must be positive", o.maintenanceInterval)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
@@ -200,6 +206,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Get:     octavia.NewGetClient(octavia.ClientConfig{Path: o.getSocket}, log),
 		Events:  stdout,
 		Log:     log,
+
+		MaintenanceInterval: o.maintenanceInterval,
 	}
 	a := New(cfg)
 	done := make(chan error, 1)
