@@ -14,6 +14,7 @@ import (
 
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
+	"github.com/ovn-octavia/ovn-octavia/suites/procbed"
 )
 
 // The worked example's calls, in Octavia's order: LB, listener (no default
@@ -42,9 +43,7 @@ func okLines(calls ...string) string {
 	return b.String()
 }
 
-func active(id, oper string) octavia.StatusEntry {
-	return octavia.StatusEntry{ID: id, ProvisioningStatus: octavia.ProvisioningActive, OperatingStatus: oper}
-}
+func active(id, oper string) octavia.StatusEntry { return procbed.Active(id, oper) }
 
 var _ = Describe("ovn-octavia apply", func() {
 	var b *bed
@@ -96,24 +95,7 @@ var _ = Describe("ovn-octavia apply", func() {
 
 		// operations.md §4 step 6, §8.1 step 4, §9.1 step 3, §10.1 (roll-up,
 		// events-and-status §7), each call's status sent before the next call.
-		Expect(b.agent.Messages()).To(Equal([]octavia.Status{
-			{LoadBalancers: []octavia.StatusEntry{active(lbID, octavia.OperatingOnline)}},
-			{
-				Listeners:     []octavia.StatusEntry{active(listenerID, octavia.OperatingOnline)},
-				LoadBalancers: []octavia.StatusEntry{active(lbID, "")},
-			},
-			{
-				Pools:         []octavia.StatusEntry{active(poolID, octavia.OperatingOnline)},
-				LoadBalancers: []octavia.StatusEntry{active(lbID, "")},
-				Listeners:     []octavia.StatusEntry{active(listenerID, "")},
-			},
-			{
-				LoadBalancers: []octavia.StatusEntry{active(lbID, octavia.OperatingOnline)},
-				Listeners:     []octavia.StatusEntry{active(listenerID, octavia.OperatingOnline)},
-				Pools:         []octavia.StatusEntry{active(poolID, octavia.OperatingOnline)},
-				Members:       []octavia.StatusEntry{active(memberID, octavia.OperatingNoMonitor)},
-			},
-		}))
+		Expect(b.agent.Messages()).To(Equal(procbed.WorkedExampleStatuses()))
 	}, SpecTimeout(90*time.Second))
 
 	It("prints the exact validation errors and leaves NB unchanged", func(ctx SpecContext) {

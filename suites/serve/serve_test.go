@@ -13,6 +13,7 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"
+	"github.com/ovn-octavia/ovn-octavia/suites/procbed"
 )
 
 var (
@@ -34,24 +35,7 @@ var (
 const okReply = `{"ok":true}`
 
 // The status messages of the worked example's four calls, in call order.
-var workedExampleStatuses = []octavia.Status{
-	{LoadBalancers: []octavia.StatusEntry{active(lbID, octavia.OperatingOnline)}},
-	{
-		Listeners:     []octavia.StatusEntry{active(listenerID, octavia.OperatingOnline)},
-		LoadBalancers: []octavia.StatusEntry{active(lbID, "")},
-	},
-	{
-		Pools:         []octavia.StatusEntry{active(poolID, octavia.OperatingOnline)},
-		LoadBalancers: []octavia.StatusEntry{active(lbID, "")},
-		Listeners:     []octavia.StatusEntry{active(listenerID, "")},
-	},
-	{
-		LoadBalancers: []octavia.StatusEntry{active(lbID, octavia.OperatingOnline)},
-		Listeners:     []octavia.StatusEntry{active(listenerID, octavia.OperatingOnline)},
-		Pools:         []octavia.StatusEntry{active(poolID, octavia.OperatingOnline)},
-		Members:       []octavia.StatusEntry{active(memberID, octavia.OperatingNoMonitor)},
-	},
-}
+var workedExampleStatuses = procbed.WorkedExampleStatuses()
 
 var _ = Describe("ovn-octavia serve", func() {
 	var b *bed
