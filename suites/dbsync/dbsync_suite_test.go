@@ -55,9 +55,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	tb, err := testbed.NewEnv(ctx, testbed.EnvConfig{LogOutput: GinkgoWriter, LogLevel: logrus.InfoLevel, Token: token, DirPrefix: "ds"})
 	Expect(err).NotTo(HaveOccurred())
 	env.tb = tb
-	env.driver = provider.New(provider.Config{
-		Store: tb.Store, Neutron: tb.Neutron, Status: tb.Status, Get: tb.Get, Health: provider.FromMonitors(tb.Monitors), Log: tb.Log,
-	})
+	env.driver = tb.Driver()
 	env.octavia = fakeoctavia.New(token)
 	url, err := env.octavia.Start()
 	Expect(err).NotTo(HaveOccurred())

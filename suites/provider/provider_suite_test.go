@@ -63,9 +63,7 @@ func startEnv(ctx context.Context, w io.Writer) {
 	Expect(err).NotTo(HaveOccurred())
 	env.tb, env.dir, env.nbs, env.nb, env.store = tb, tb.Dir, tb.NBServer, tb.NB, tb.Store
 	env.neutron, env.agent, env.log = tb.FakeNeutron, tb.Agent, tb.Log
-	env.driver = provider.New(provider.Config{
-		Store: tb.Store, Neutron: tb.Neutron, Status: tb.Status, Get: tb.Get, Health: provider.FromMonitors(tb.Monitors), Log: tb.Log,
-	})
+	env.driver = tb.Driver()
 }
 
 // stopEnv stops everything startEnv started.

@@ -17,6 +17,7 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/octavia/driveragent"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron"
 	"github.com/ovn-octavia/ovn-octavia/octavia/neutron/fakeneutron"
+	"github.com/ovn-octavia/ovn-octavia/provider"
 )
 
 // EnvConfig chooses what NewEnv starts.
@@ -40,8 +41,8 @@ type EnvConfig struct {
 // ovsdb-server (and SB with ovn-northd when asked), an NB client whose cache
 // monitors every table, the nbtxn Store over it, the fake Neutron over HTTP
 // on 127.0.0.1 with a gophercloud client, and the in-process driver agent
-// with status and get clients, all wired into a health.Monitors. Suites
-// build their own front end (provider.Driver) from these fields.
+// with status and get clients, all wired into a health.Monitors. Driver
+// builds the provider front end over them.
 type Env struct {
 	Dir string
 	Log *logrus.Entry
@@ -129,6 +130,15 @@ func NewEnv(ctx context.Context, cfg EnvConfig) (_ *Env, err error) {
 	e.Get = octavia.NewGetClient(e.Agent.GetConfig(), e.Log)
 	e.Monitors = health.New(health.Config{Store: e.Store, Neutron: e.Neutron, Get: e.Get, Status: e.Status, Log: e.Log})
 	return e, nil
+}
+
+// Driver returns a new provider front end over the Env's store, Neutron
+// client, status and get clients and health monitors, as the binary wires
+// its own.
+func (e *Env) Driver() *provider.Driver {
+	return provider.New(provider.Config{
+		Store: e.Store, Neutron: e.Neutron, Status: e.Status, Get: e.Get, Health: provider.FromMonitors(e.Monitors), Log: e.Log,
+	})
 }
 
 // Close stops everything NewEnv started, clients before servers, and
