@@ -224,24 +224,7 @@ func BenchmarkChurn(b *testing.B) {
 	)
 	// R already serves N0.
 	e.transact(e.nb, benchInterfaceOps(r, n0, "10.0.0.1/24", newID())...)
-	refs, _ := pyjson.Marshal(map[string]any{swName(n): 1})
-	var lbs []string
-	for start := 0; start < nLB; start += 250 {
-		var ops []ovsdb.Operation
-		for i := start; i < start+250; i++ {
-			name := fmt.Sprintf("lb%d", i)
-			ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LoadBalancerTable, UUIDName: name,
-				Row: ovsdb.Row{"name": newID(), "external_ids": ovsMap(map[string]string{
-					"neutron:vip": fmt.Sprintf("10.1.%d.%d", i/200, 10+i%200), "neutron:vip_port_id": newID(),
-					"enabled": "True", "ls_refs": refs})}},
-				mutateRefs(nb.LogicalSwitchTable, whereName(swName(n)), "load_balancer", ovsdb.MutateOperationInsert, name))
-		}
-		for i, res := range e.transact(e.nb, ops...) {
-			if i%2 == 0 {
-				lbs = append(lbs, res.UUID.GoUUID)
-			}
-		}
-	}
+	lbs := e.insertLBsOn(n, nLB)
 	attached := func(want bool) func() bool {
 		return func() bool {
 			lr, ls0 := e.routerByName(rtrName(r)), e.switchByName(swName(n0))
@@ -255,19 +238,7 @@ func BenchmarkChurn(b *testing.B) {
 	// Floor: the same NB end states, each written by one hand-built
 	// transaction (router and switch membership, lr_ref per row), best of
 	// floorRounds.
-	var attachOps, detachOps []ovsdb.Operation
-	attachOps = append(attachOps,
-		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "load_balancer", ovsdb.MutateOperationInsert, lbs...),
-		mutateRefs(nb.LogicalSwitchTable, whereName(swName(n0)), "load_balancer", ovsdb.MutateOperationInsert, lbs...))
-	detachOps = append(detachOps,
-		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "load_balancer", ovsdb.MutateOperationDelete, lbs...),
-		mutateRefs(nb.LogicalSwitchTable, whereName(swName(n0)), "load_balancer", ovsdb.MutateOperationDelete, lbs...))
-	for _, u := range lbs {
-		attachOps = append(attachOps, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
-			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationInsert, Value: ovsMap(map[string]string{"lr_ref": rtrName(r)})}}})
-		detachOps = append(detachOps, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
-			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationDelete, Value: ovsdb.OvsSet{GoSet: []any{"lr_ref"}}}}})
-	}
+	attachOps, detachOps := routerAttachOps(r, n0, lbs)
 	const floorRounds = 3
 	var floor time.Duration
 	for round := 0; round < floorRounds; round++ {
@@ -342,6 +313,51 @@ func BenchmarkChurn(b *testing.B) {
 	b.ReportMetric(float64(connFloor.Nanoseconds()), "floor_conn_ns")
 	b.ReportMetric(float64(best)/float64(connFloor), "x_floor_conn_best")
 	b.ReportMetric(float64(st.Operations-before.Operations)/float64(b.N)/float64(floorOps), "x_floor_ops")
+}
+
+// insertLBsOn inserts nLB provider LB rows on switch net (ls_refs counting
+// it, VIPs in 10.1.0.0/16), 250 per transaction, and returns their UUIDs.
+func (e *benchEnv) insertLBsOn(net string, nLB int) []string {
+	refs, _ := pyjson.Marshal(map[string]any{swName(net): 1})
+	var lbs []string
+	for start := 0; start < nLB; start += 250 {
+		var ops []ovsdb.Operation
+		for i := start; i < start+250; i++ {
+			name := fmt.Sprintf("lb%d", i)
+			ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LoadBalancerTable, UUIDName: name,
+				Row: ovsdb.Row{"name": newID(), "external_ids": ovsMap(map[string]string{
+					"neutron:vip": fmt.Sprintf("10.1.%d.%d", i/200, 10+i%200), "neutron:vip_port_id": newID(),
+					"enabled": "True", "ls_refs": refs})}},
+				mutateRefs(nb.LogicalSwitchTable, whereName(swName(net)), "load_balancer", ovsdb.MutateOperationInsert, name))
+		}
+		for i, res := range e.transact(e.nb, ops...) {
+			if i%2 == 0 {
+				lbs = append(lbs, res.UUID.GoUUID)
+			}
+		}
+	}
+	return lbs
+}
+
+// routerAttachOps returns the hand-built floor transactions of the router
+// benchmarks: attach rows lbs to router and switch net0 (with lr_ref on
+// each row), and detach them again.
+func routerAttachOps(router, net0 string, lbs []string) (attach, detach []ovsdb.Operation) {
+	attach = []ovsdb.Operation{
+		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(router)), "load_balancer", ovsdb.MutateOperationInsert, lbs...),
+		mutateRefs(nb.LogicalSwitchTable, whereName(swName(net0)), "load_balancer", ovsdb.MutateOperationInsert, lbs...),
+	}
+	detach = []ovsdb.Operation{
+		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(router)), "load_balancer", ovsdb.MutateOperationDelete, lbs...),
+		mutateRefs(nb.LogicalSwitchTable, whereName(swName(net0)), "load_balancer", ovsdb.MutateOperationDelete, lbs...),
+	}
+	for _, u := range lbs {
+		attach = append(attach, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
+			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationInsert, Value: ovsMap(map[string]string{"lr_ref": rtrName(router)})}}})
+		detach = append(detach, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
+			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationDelete, Value: ovsdb.OvsSet{GoSet: []any{"lr_ref"}}}}})
+	}
+	return attach, detach
 }
 
 // benchInterfaceOps plugs net into router (LRP + router-interface LSP).
@@ -670,38 +686,8 @@ func BenchmarkResync(b *testing.B) {
 	)
 	e.transact(e.nb, benchInterfaceOps(r, n0, "10.0.0.1/24", newID())...)
 	e.transact(e.nb, benchInterfaceOps(r, n, "10.1.0.1/16", newID())...)
-	refs, _ := pyjson.Marshal(map[string]any{swName(n): 1})
-	var lbs []string
-	for start := 0; start < nLB; start += 250 {
-		var ops []ovsdb.Operation
-		for i := start; i < start+250; i++ {
-			name := fmt.Sprintf("lb%d", i)
-			ops = append(ops, ovsdb.Operation{Op: ovsdb.OperationInsert, Table: nb.LoadBalancerTable, UUIDName: name,
-				Row: ovsdb.Row{"name": newID(), "external_ids": ovsMap(map[string]string{
-					"neutron:vip": fmt.Sprintf("10.1.%d.%d", i/200, 10+i%200), "neutron:vip_port_id": newID(),
-					"enabled": "True", "ls_refs": refs})}},
-				mutateRefs(nb.LogicalSwitchTable, whereName(swName(n)), "load_balancer", ovsdb.MutateOperationInsert, name))
-		}
-		for i, res := range e.transact(e.nb, ops...) {
-			if i%2 == 0 {
-				lbs = append(lbs, res.UUID.GoUUID)
-			}
-		}
-	}
-	detachOps := []ovsdb.Operation{
-		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "load_balancer", ovsdb.MutateOperationDelete, lbs...),
-		mutateRefs(nb.LogicalSwitchTable, whereName(swName(n0)), "load_balancer", ovsdb.MutateOperationDelete, lbs...),
-	}
-	attachOps := []ovsdb.Operation{
-		mutateRefs(nb.LogicalRouterTable, whereName(rtrName(r)), "load_balancer", ovsdb.MutateOperationInsert, lbs...),
-		mutateRefs(nb.LogicalSwitchTable, whereName(swName(n0)), "load_balancer", ovsdb.MutateOperationInsert, lbs...),
-	}
-	for _, u := range lbs {
-		attachOps = append(attachOps, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
-			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationInsert, Value: ovsMap(map[string]string{"lr_ref": rtrName(r)})}}})
-		detachOps = append(detachOps, ovsdb.Operation{Op: ovsdb.OperationMutate, Table: nb.LoadBalancerTable, Where: whereUUID(u),
-			Mutations: []ovsdb.Mutation{{Column: "external_ids", Mutator: ovsdb.MutateOperationDelete, Value: ovsdb.OvsSet{GoSet: []any{"lr_ref"}}}}})
-	}
+	lbs := e.insertLBsOn(n, nLB)
+	attachOps, detachOps := routerAttachOps(r, n0, lbs)
 	attached := func() bool {
 		return len(e.routerByName(rtrName(r)).LoadBalancer) == nLB && len(e.switchByName(swName(n0)).LoadBalancer) == nLB
 	}
