@@ -15,13 +15,39 @@ import (
 	"github.com/ovn-octavia/ovn-octavia/octavia"
 )
 
+// markPortUp sets the SB Port_Binding of lsp up, as ovn-controller does
+// when it binds the port on its chassis.
+func markPortUp(ctx context.Context, lsp string) {
+	GinkgoHelper()
+	var pb sb.PortBinding
+	Eventually(func() int {
+		var rows []sb.PortBinding
+		Expect(env.sb.WhereCache(func(p *sb.PortBinding) bool { return p.LogicalPort == lsp }).List(ctx, &rows)).To(Succeed())
+		if len(rows) == 1 {
+			pb = rows[0]
+		}
+		return len(rows)
+	}).WithTimeout(15 * time.Second).Should(Equal(1))
+	if pb.Up != nil && *pb.Up {
+		return
+	}
+	up := true
+	pb.Up = &up
+	ops, err := env.sb.Where(&pb).Update(&pb, &pb.Up)
+	Expect(err).NotTo(HaveOccurred())
+	transact(ctx, env.sb, ops...)
+}
+
 // setSMStatus writes status on the Service_Monitor row of lsp, as
 // ovn-controller would, and returns the row once the SB cache shows it.
-// ovn-northd, the only other SB writer here, may rewrite or recreate the
-// row in between (rarely, under load), so the write is repeated until the
-// cache shows the status.
+// ovn-controller binds the member's port before it probes it; ovn-northd
+// turns an "online" monitor of a port that is not up back to "offline" on
+// its next recompute, so the port is marked up first (as the binding
+// would). ovn-northd may still rewrite or recreate the row in between
+// (rarely, under load), so the write is repeated until the cache shows it.
 func setSMStatus(ctx context.Context, lsp, status string) sb.ServiceMonitor {
 	GinkgoHelper()
+	markPortUp(ctx, lsp)
 	var row sb.ServiceMonitor
 	Eventually(func() int {
 		rows := serviceMonitors(ctx, lsp)
