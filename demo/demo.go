@@ -283,21 +283,31 @@ func (d *demo) scenario(ctx context.Context) error {
 		status string
 		ips    []string
 		expect string
+		note   string
 	}{
-		{"online", nil, "ONLINE"},
-		{"offline", []string{"10.0.1.11"}, "DEGRADED"},
-		{"online", []string{"10.0.1.11"}, "ONLINE"},
+		{"online", nil, "ONLINE", "members were already ONLINE: nothing changed, so nothing is sent to Octavia"},
+		{"offline", []string{"10.0.1.11"}, "DEGRADED", ""},
+		{"online", []string{"10.0.1.11"}, "ONLINE", ""},
 	} {
 		who := "all backends"
 		if len(flip.ips) > 0 {
 			who = "web-1"
 		}
 		d.say("   ovn-controller (simulated) reports %s %s", who, flip.status)
+		before := d.octavia.Count()
 		if err := setServiceMonitorStatus(ctx, d.sbc, flip.status, flip.ips...); err != nil {
 			return err
 		}
 		if err := d.waitLBStatus(ctx, flip.expect); err != nil {
 			return err
+		}
+		if flip.note != "" {
+			// Give the agent's burst the time to show it sent nothing.
+			time.Sleep(200 * time.Millisecond)
+			d.printNewStatuses()
+			if d.octavia.Count() == before {
+				d.say("   (%s)", flip.note)
+			}
 		}
 	}
 

@@ -18,6 +18,7 @@ func TestDemoRunsToCompletion(t *testing.T) {
 		`agent  {"event":"ready"}`,
 		`agent  {"event":"synced"}`,
 		"loadbalancer: lb1 ACTIVE/ONLINE",
+		"nothing changed, so nothing is sent to Octavia",  // unchanged results are not reported
 		"member: web-1 ACTIVE/ERROR",                      // web-1 probed offline
 		"loadbalancer: lb1 ACTIVE/DEGRADED",               // rolled up
 		"is on router router1, switch net1, switch net2;", // after the net2 interface is added
