@@ -118,6 +118,8 @@ var _ = Describe("VIP port floating IP events", func() {
 		w := newWorld()
 		f := newFIPLB(w)
 		a := w.start()
+		txns := func() int64 { return a.a.Store().Stats().Transactions }
+		start := txns()
 
 		f.setPortFIP("172.24.4.50")
 		Eventually(func() map[string]string { return w.ext(f.row) }).Should(HaveKeyWithValue("neutron:vip_fip", "172.24.4.50"))
@@ -133,9 +135,11 @@ var _ = Describe("VIP port floating IP events", func() {
 		Expect(f.natRow().LogicalPort).To(BeNil())
 		Expect(w.neutron.Requests()).To(ContainElement(HaveField("Path", "/v2.0/ports/"+f.vipPort)))
 
-		// Idempotent: the agent writes nothing more once done.
-		tx := a.a.Store().Stats().Transactions
-		Consistently(func() int64 { return a.a.Store().Stats().Transactions }).Should(Equal(tx))
+		// One transaction for the event, nothing more once done. The agent
+		// counts it when the reply arrives, which can be after this test's
+		// client already shows the rows: wait for the count, then hold it.
+		Eventually(txns).Should(Equal(start + 1))
+		Consistently(txns).Should(Equal(start + 1))
 
 		f.setPortFIP("")
 		Eventually(func() map[string]string { return w.ext(f.row) }).ShouldNot(HaveKey("neutron:vip_fip"))

@@ -98,7 +98,8 @@ var _ = Describe("ovn-octavia agent (binary)", func() {
 		// Only the holder acts.
 		t.step1AddN2()
 		t.expectAfterStep1()
-		Expect(first.stderr.String()).To(ContainSubstring("attached LB to router"))
+		// The rows can show before the child's log line has crossed its pipe.
+		Eventually(first.stderr.String).Should(ContainSubstring("attached LB to router"))
 		Expect(second.stderr.String()).NotTo(ContainSubstring("attached LB to router"))
 
 		start := time.Now()
