@@ -180,21 +180,6 @@ func findRowByHM(t *nbtxn.Txn, hmID, poolID string) (*nb.LoadBalancer, []*nb.Loa
 	return lb, healthChecksOf(t, lb, hmID)
 }
 
-// RunCommitted is store.Run that also tells whether the NB transaction
-// committed: an error after a commit comes from AfterCommit work (an HM
-// port cleanup) and does not undo the NB change, so the caller must not
-// report the call as failed. The CRUD front end uses it too. (Its place is
-// nbtxn; it lives here until the Store reports it itself.)
-func RunCommitted(ctx context.Context, store *nbtxn.Store, fn func(t *nbtxn.Txn) error) (committed bool, err error) {
-	err = store.Run(ctx, func(t *nbtxn.Txn) error {
-		committed = false
-		// Registered first, so it runs first after the commit.
-		t.AfterCommit(func(context.Context) error { committed = true; return nil })
-		return fn(t)
-	})
-	return committed, err
-}
-
 // send delivers a status; failures are logged, not returned: the NB work
 // is done and the reference also only logs a status it could not deliver.
 func (m *Monitors) send(ctx context.Context, s octavia.Status) {
@@ -259,12 +244,12 @@ func (m *Monitors) Create(ctx context.Context, hm *octavia.HealthMonitor) error 
 	}
 	log := m.log.WithFields(logrus.Fields{"hm_id": hm.HealthMonitorID.V, "pool_id": hm.PoolID.V})
 	var res CreateResult
-	committed, err := RunCommitted(ctx, m.store, func(t *nbtxn.Txn) error {
+	err := m.store.Run(ctx, func(t *nbtxn.Txn) error {
 		var err error
 		res, err = m.CreateInTxn(ctx, t, hm)
 		return err
 	})
-	if committed && err != nil {
+	if nbtxn.OnlyAfterCommitFailed(err) {
 		log.WithError(err).Warn("health monitor create: cleaning up an unused port failed")
 		err = nil
 	}
@@ -479,11 +464,11 @@ func (m *Monitors) Delete(ctx context.Context, hm *octavia.HealthMonitor) error 
 	}
 	log := m.log.WithFields(logrus.Fields{"hm_id": hm.HealthMonitorID.V, "pool_id": hm.PoolID.V})
 	var res DeleteResult
-	committed, err := RunCommitted(ctx, m.store, func(t *nbtxn.Txn) error {
+	err := m.store.Run(ctx, func(t *nbtxn.Txn) error {
 		res = m.DeleteInTxn(t, hm)
 		return nil
 	})
-	if committed && err != nil {
+	if nbtxn.OnlyAfterCommitFailed(err) {
 		log.WithError(err).Warn("health monitor deleted; cleaning up its port failed")
 		err = nil
 	}

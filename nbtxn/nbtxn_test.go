@@ -296,7 +296,7 @@ func TestAfterCommitRunsOnlyAfterSuccess(t *testing.T) {
 		tx.AfterCommit(func(context.Context) error { ran++; return nil })
 		return errors.New("abort")
 	})
-	if err == nil || ran != 0 {
+	if err == nil || ran != 0 || nbtxn.OnlyAfterCommitFailed(err) {
 		t.Fatalf("err=%v ran=%d: after-commit hook must not run when fn fails", err, ran)
 	}
 	hookErr := errors.New("neutron down")
@@ -305,8 +305,8 @@ func TestAfterCommitRunsOnlyAfterSuccess(t *testing.T) {
 		tx.AfterCommit(func(context.Context) error { ran++; return hookErr })
 		return nil
 	})
-	if ran != 1 || !errors.Is(err, hookErr) {
-		t.Fatalf("ran=%d err=%v: hook must run once and its error be returned", ran, err)
+	if ran != 1 || !errors.Is(err, hookErr) || !nbtxn.OnlyAfterCommitFailed(err) {
+		t.Fatalf("ran=%d err=%v: hook must run once and its error be returned as an AfterCommitError", ran, err)
 	}
 	if lbs := e.lbs(t, 1); len(lbs) != 1 {
 		t.Fatalf("the NB change must stand: %+v", lbs)

@@ -607,5 +607,23 @@ func (t *Txn) runAfterCommit(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &AfterCommitError{Err: errors.Join(errs...)}
+}
+
+// AfterCommitError is what Run returns when the NB change stands (or there
+// was none to make) and only work registered with AfterCommit failed.
+// Callers tell it apart with errors.As: such a call did its NB work and must
+// not be reported or cleaned up as failed.
+type AfterCommitError struct{ Err error }
+
+func (e *AfterCommitError) Error() string { return "after the nb commit: " + e.Err.Error() }
+func (e *AfterCommitError) Unwrap() error { return e.Err }
+
+// OnlyAfterCommitFailed reports whether err is an AfterCommitError.
+func OnlyAfterCommitFailed(err error) bool {
+	var ac *AfterCommitError
+	return errors.As(err, &ac)
 }

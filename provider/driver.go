@@ -127,8 +127,8 @@ func New(cfg Config) *Driver {
 // not undo it, so it is logged and dropped; callers then neither report the
 // call as failed nor clean up as if nothing had been written.
 func (d *Driver) runLogged(ctx context.Context, log *logrus.Entry, fn func(t *nbtxn.Txn) error) error {
-	committed, err := health.RunCommitted(ctx, d.store, fn)
-	if committed && err != nil {
+	err := d.store.Run(ctx, fn)
+	if nbtxn.OnlyAfterCommitFailed(err) {
 		log.WithError(err).Warn("NB change committed; work after the commit failed")
 		return nil
 	}
