@@ -83,9 +83,9 @@
 // the engine the agent uses (engine.go: IndexMonitoredRows, MemberIndex,
 // RowStatuses, ApplyServiceMonitor over a RowCache): each row is indexed,
 // parsed and written once per Txn however many events hit it. The
-// reference sends the full roll-up on every event; Tracker (or the
-// stateless Diff) lets a caller send only changed objects instead (the
-// agent uses handlers.Reporter).
+// reference sends the full roll-up on every event; RollUpChange gives the
+// roll-ups before and after a burst, from which the agent's
+// handlers.Reporter sends only the objects that changed.
 //
 // # Deliberate differences from the reference (spec recommendations)
 //

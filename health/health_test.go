@@ -159,52 +159,6 @@ func TestHMOptions(t *testing.T) {
 	}
 }
 
-func TestTrackerAndDiff(t *testing.T) {
-	e := func(id, op string) octavia.StatusEntry {
-		return octavia.StatusEntry{ID: id, ProvisioningStatus: octavia.ProvisioningActive, OperatingStatus: op}
-	}
-	var first octavia.Status
-	first.Add(octavia.KindLoadBalancers, e("lb", "DEGRADED"))
-	first.Add(octavia.KindMembers, e("m1", "ERROR"), e("m2", "ONLINE"))
-
-	tr := NewTracker()
-	if p := tr.Pending(first); p.Len() != 3 {
-		t.Fatalf("first pending: %s", p)
-	}
-	tr.Sent(first)
-	if p := tr.Pending(first); !p.IsEmpty() {
-		t.Fatalf("repeat pending: %s", p)
-	}
-
-	// Two rows of one LB merged: the LB appears twice, the last wins.
-	var next octavia.Status
-	next.Add(octavia.KindLoadBalancers, e("lb", "DEGRADED"), e("lb", "ONLINE"))
-	next.Add(octavia.KindMembers, e("m1", "ONLINE"), e("m2", "ONLINE"))
-	p := tr.Pending(next)
-	want := `{"loadbalancers": [{"id": "lb", "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}], ` +
-		`"members": [{"id": "m1", "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}]}`
-	if p.String() != want {
-		t.Errorf("pending:\n got %s\nwant %s", p, want)
-	}
-	if d := Diff(first, next); d.String() != want {
-		t.Errorf("diff:\n got %s\nwant %s", d, want)
-	}
-
-	// A DELETED entry is forgotten: the object may come back.
-	var del octavia.Status
-	del.Add(octavia.KindMembers, octavia.StatusEntry{ID: "m2", ProvisioningStatus: octavia.ProvisioningDeleted})
-	tr.Sent(del)
-	var again octavia.Status
-	again.Add(octavia.KindMembers, e("m2", "ONLINE"))
-	if p := tr.Pending(again); p.Len() != 1 {
-		t.Errorf("after delete: %s", p)
-	}
-	tr.Reset()
-	if p := tr.Pending(first); p.Len() != 3 {
-		t.Errorf("after reset: %s", p)
-	}
-}
-
 func TestVIPAddresses(t *testing.T) {
 	ext := map[string]string{
 		"neutron:vip":                 "10.0.0.10",

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/ovn-octavia/ovn-octavia/handlers"
 	"github.com/ovn-octavia/ovn-octavia/health"
 	"github.com/ovn-octavia/ovn-octavia/model/nb"
 	"github.com/ovn-octavia/ovn-octavia/model/sb"
@@ -138,9 +139,11 @@ var _ = Describe("status engine", func() {
 	}, SpecTimeout(60*time.Second))
 
 	It("coalesces a burst of 500 flips into one NB transaction and one message of changed objects", func(ctx SpecContext) {
-		tracker := health.NewTracker()
-		_, s := apply(ctx, []health.SMChange{{Monitor: &sm1}, {Monitor: &sm2}})
-		tracker.Sent(s)
+		// The agent's reporter: it sends what a burst changed and nothing else.
+		rep := handlers.NewReporter(handlers.ReporterConfig{Sender: env.status})
+		_, first := apply(ctx, []health.SMChange{{Monitor: &sm1}, {Monitor: &sm2}})
+		rep.Offer(octavia.Status{}, first)
+		Expect(rep.Flush(ctx)).To(Succeed())
 
 		online, offline := sm1, sm1
 		on, off := sb.ServiceMonitorStatusOnline, sb.ServiceMonitorStatusOffline
@@ -157,25 +160,27 @@ var _ = Describe("status engine", func() {
 		Expect(burst).To(HaveLen(500))
 
 		before := env.store.Stats().Transactions
-		_, s = apply(ctx, burst)
+		_, s := apply(ctx, burst)
 		Expect(env.store.Stats().Transactions - before).To(Equal(int64(1)))
-		pending := tracker.Pending(s)
+		env.agent.Reset()
+		rep.Offer(first, s)
+		Expect(rep.Flush(ctx)).To(Succeed())
 		// Member 1 ends ONLINE (the last flip), member 2 did not change.
-		Expect(pending.String()).To(Equal(`{"loadbalancers": [` + entry(f.LBID, "ACTIVE", "ONLINE") + `], ` +
+		Expect(env.agent.Messages()).To(HaveLen(1))
+		Expect(env.agent.Messages()[0].String()).To(Equal(`{"loadbalancers": [` + entry(f.LBID, "ACTIVE", "ONLINE") + `], ` +
 			`"listeners": [` + entry(f.ListenerID, "ACTIVE", "ONLINE") + `], ` +
 			`"pools": [` + entry(f.PoolID, "ACTIVE", "ONLINE") + `], ` +
 			`"members": [` + entry(f.Members[0].ID, "ACTIVE", "ONLINE") + `]}`))
-		env.agent.Reset()
-		Expect(env.status.Send(ctx, pending)).To(Succeed())
-		tracker.Sent(pending)
-		Expect(env.agent.Messages()).To(HaveLen(1))
 
 		// The same results again: nothing to send, and no NB transaction.
 		before = env.store.Stats().Transactions
-		_, s = apply(ctx, []health.SMChange{{Monitor: &online}, {Monitor: &sm2}})
+		_, again := apply(ctx, []health.SMChange{{Monitor: &online}, {Monitor: &sm2}})
 		Expect(env.store.Stats().Transactions - before).To(BeZero())
-		pending = tracker.Pending(s)
-		Expect(pending.IsEmpty()).To(BeTrue())
+		env.agent.Reset()
+		rep.Offer(s, again)
+		Expect(rep.Pending()).To(BeZero())
+		Expect(rep.Flush(ctx)).To(Succeed())
+		Expect(env.agent.Messages()).To(BeEmpty())
 	}, SpecTimeout(60*time.Second))
 
 	It("writes OFFLINE for a deleted Service_Monitor and ignores monitors matching no mapping", func(ctx SpecContext) {
